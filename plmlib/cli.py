@@ -1,0 +1,63 @@
+"""The ``plm`` command line.
+
+Each sub-command lives in the module that owns its concept and exposes two functions:
+``configure_parser(parser)`` adds its arguments and ``run(args) -> int`` executes it.
+Modules are imported only when their command runs, so ``plm --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("plmlib.demo", "segment an embedded synthetic video end to end (the README's main job)"),
+    "synth": ("plmlib.data.synthetic", "write a synthetic video with ground truth (frames + masks)"),
+    "info": ("plmlib.data.info", "describe a dataset or a video folder (sequences, frames, sizes)"),
+    "segment": ("plmlib.segment", "segment a video from its first-frame mask"),
+    "evaluate": ("plmlib.metrics.evaluate", "score a results folder against a dataset (DAVIS protocol)"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="plm",
+        description="Pixel-Level Matching video object segmentation (plmlib).",
+    )
+    from plmlib import __version__
+
+    parser.add_argument("--version", action="version", version=f"plmlib {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(_module=module_name)
+        # Arguments are added lazily in main() for the chosen command only.
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    # Find the chosen command and let its module add its arguments before parsing.
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    if chosen in COMMANDS:
+        module = importlib.import_module(COMMANDS[chosen][0])
+        subparser = parser._subparsers._group_actions[0].choices[chosen]  # noqa: SLF001
+        module.configure_parser(subparser)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    module = importlib.import_module(args._module)
+    try:
+        return int(module.run(args) or 0)
+    except (FileNotFoundError, ValueError, NotADirectoryError) as err:
+        # Library errors are written for people: show them without a traceback.
+        print(f"plm {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
