@@ -1,0 +1,95 @@
+"""DAVIS 2016 (Perazzi et al., CVPR 2016): 50 single-object sequences, the benchmark of the PLM paper.
+
+Layout: ``ROOT/JPEGImages/480p/<seq>/00000.jpg``, ``ROOT/Annotations/480p/<seq>/00000.png``,
+``ROOT/ImageSets/480p/{train,val}.txt`` (lines of ``/JPEGImages/... /Annotations/...`` pairs) and
+``ROOT/Annotations/db_info.yml`` (attributes, set, ``eval_t``: whether T is scored on a sequence).
+Masks are binary (0/1); every frame is annotated (``bmx-bumps`` has 14 empty masks, ``surf`` one).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+
+from plmlib.data.roots import dataset_root
+from plmlib.data.sequence import MaskFolder, Sequence, match_masks_to_frames
+from plmlib.io import FrameFolder, MaskError, list_images
+
+SPLITS = ("train", "val", "all")
+
+
+def read_db_info(path: Path) -> dict[str, dict]:
+    """``db_info.yml`` as ``{sequence: {attributes, num_frames, set, eval_t}}`` (empty if absent)."""
+    if not path.is_file():
+        return {}
+    try:
+        info = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise ValueError(f"{path}: not valid YAML ({err})") from err
+    return {entry["name"]: entry for entry in info.get("sequences", [])}
+
+
+def read_image_set(path: Path) -> list[str]:
+    """Sequence names listed in a DAVIS 2016 ImageSets file, in order of first appearance."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such split file")
+    names: list[str] = []
+    for line_number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split()[0].strip("/").split("/")
+        if len(parts) < 3:
+            raise ValueError(f"{path}:{line_number}: expected '/JPEGImages/480p/<seq>/<frame>.jpg ...', got {line!r}")
+        if parts[-2] not in names:
+            names.append(parts[-2])
+    return names
+
+
+class Davis2016:
+    """The DAVIS 2016 dataset, one split. ``Davis2016(root, split="val")["blackswan"]`` is a :class:`Sequence`."""
+
+    def __init__(self, root: str | os.PathLike | None = None, split: str = "val", resolution: str = "480p"):
+        if split not in SPLITS:
+            raise ValueError(f"unknown DAVIS 2016 split {split!r} (expected one of {', '.join(SPLITS)})")
+        self.root = dataset_root("davis2016", root, expect=(f"JPEGImages/{resolution}", f"Annotations/{resolution}"))
+        self.split, self.resolution = split, resolution
+        self.db_info = read_db_info(self.root / "Annotations" / "db_info.yml")
+        image_sets = self.root / "ImageSets" / resolution
+        if split == "all":
+            if image_sets.is_dir():
+                self.names = read_image_set(image_sets / "train.txt") + read_image_set(image_sets / "val.txt")
+            else:
+                self.names = sorted(p.name for p in (self.root / "JPEGImages" / resolution).iterdir() if p.is_dir())
+        else:
+            self.names = read_image_set(image_sets / f"{split}.txt")
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __iter__(self) -> Iterator[Sequence]:
+        for name in self.names:
+            yield self[name]
+
+    def __getitem__(self, name: str) -> Sequence:
+        if name not in self.names:
+            raise KeyError(f"{name!r} is not in DAVIS 2016 {self.split} (it has: {', '.join(self.names)})")
+        frames = FrameFolder(self.root / "JPEGImages" / self.resolution / name)
+        mask_dir = self.root / "Annotations" / self.resolution / name
+        mask_paths = match_masks_to_frames(frames.paths, list_images(mask_dir), mask_dir)
+        missing = [frames.paths[i].name for i, p in enumerate(mask_paths) if p is None]
+        if missing:
+            raise MaskError(f"{mask_dir}: no mask for frame {missing[0]} ({len(missing)} frames without a mask)")
+        entry = self.db_info.get(name, {})
+        return Sequence(
+            name=name,
+            frames=frames,
+            masks=MaskFolder(mask_paths, frame_size=frames.size, binary=True),
+            attributes=tuple(entry.get("attributes", [])),
+            info={k: v for k, v in entry.items() if k not in ("name", "attributes")},
+        )
+
+    def __repr__(self) -> str:
+        return f"Davis2016({str(self.root)!r}, split={self.split!r}, sequences={len(self)})"

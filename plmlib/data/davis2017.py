@@ -1,0 +1,45 @@
+"""DAVIS 2017 (Pont-Tuset et al., 2017): multi-object sequences with palette masks.
+
+Layout: ``ROOT/JPEGImages/480p/<seq>/``, ``ROOT/Annotations/480p/<seq>/`` (indexed PNGs whose palette
+indices are object ids), ``ROOT/ImageSets/2017/{train,val}.txt`` (one sequence name per line).
+Frames without an annotation file (test sets annotate only the first frame) have mask ``None``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from plmlib.data.roots import dataset_root
+from plmlib.data.sequence import MaskFolder, Sequence, match_masks_to_frames
+from plmlib.io import FrameFolder, list_images
+
+
+class Davis2017:
+    """The DAVIS 2017 dataset, one split (``train``, ``val``, or any ``ImageSets/2017/<split>.txt``)."""
+
+    def __init__(self, root: str | os.PathLike | None = None, split: str = "val", resolution: str = "480p"):
+        self.root = dataset_root("davis2017", root, expect=(f"JPEGImages/{resolution}", f"Annotations/{resolution}"))
+        self.split, self.resolution = split, resolution
+        split_file = self.root / "ImageSets" / "2017" / f"{split}.txt"
+        if not split_file.is_file():
+            raise FileNotFoundError(f"{split_file}: no such split file (DAVIS 2017 splits are ImageSets/2017/*.txt)")
+        self.names = [line.strip() for line in split_file.read_text().splitlines() if line.strip()]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __iter__(self) -> Iterator[Sequence]:
+        for name in self.names:
+            yield self[name]
+
+    def __getitem__(self, name: str) -> Sequence:
+        if name not in self.names:
+            raise KeyError(f"{name!r} is not in DAVIS 2017 {self.split}")
+        frames = FrameFolder(self.root / "JPEGImages" / self.resolution / name)
+        mask_dir = self.root / "Annotations" / self.resolution / name
+        mask_paths = match_masks_to_frames(frames.paths, list_images(mask_dir), mask_dir)
+        return Sequence(name=name, frames=frames, masks=MaskFolder(mask_paths, frame_size=frames.size))
+
+    def __repr__(self) -> str:
+        return f"Davis2017({str(self.root)!r}, split={self.split!r}, sequences={len(self)})"

@@ -1,0 +1,45 @@
+"""Input and output: frames, videos, masks (DAVIS palette), overlays, atomic writes."""
+
+from plmlib.io.atomic import atomic_write
+from plmlib.io.errors import FrameError, MaskError
+from plmlib.io.frames import (
+    IMAGE_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    FrameFolder,
+    VideoFile,
+    list_images,
+    natural_key,
+    open_video,
+    read_image,
+)
+from plmlib.io.masks import (
+    DAVIS_PALETTE,
+    check_mask_size,
+    object_ids,
+    read_mask,
+    to_binary,
+    write_mask,
+)
+from plmlib.io.overlay import overlay_mask, write_overlay_video
+
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "VIDEO_EXTENSIONS",
+    "DAVIS_PALETTE",
+    "FrameError",
+    "FrameFolder",
+    "MaskError",
+    "VideoFile",
+    "atomic_write",
+    "check_mask_size",
+    "list_images",
+    "natural_key",
+    "object_ids",
+    "open_video",
+    "overlay_mask",
+    "read_image",
+    "read_mask",
+    "to_binary",
+    "write_mask",
+    "write_overlay_video",
+]
