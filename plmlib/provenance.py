@@ -1,0 +1,51 @@
+"""Provenance of every result: the configuration, the plmlib version and the git commit, saved beside it."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from plmlib import __version__
+from plmlib.io import atomic_write
+
+
+def git_sha(directory: str | os.PathLike | None = None) -> str:
+    """The commit of the plmlib checkout (with ``-dirty`` if it has uncommitted changes), or ``unknown``."""
+    directory = Path(directory or Path(__file__).resolve().parent)
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=directory, capture_output=True, text=True, check=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=directory, capture_output=True, text=True, check=True, timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{sha}-dirty" if dirty else sha
+
+
+def provenance() -> dict:
+    """Who and what produced a result: version, commit, command, time, platform."""
+    return {
+        "plmlib_version": __version__,
+        "git_sha": git_sha(),
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def save_config(path: str | os.PathLike, config: dict) -> Path:
+    """Write ``config`` plus :func:`provenance` as YAML (atomically) and return the path."""
+    path = Path(path)
+    with atomic_write(path) as tmp:
+        tmp.write_text(yaml.safe_dump({"config": config, "provenance": provenance()}, sort_keys=False))
+    return path

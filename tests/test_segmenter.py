@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from plmlib.data import make_video
+from plmlib.io import FrameError, MaskError
+from plmlib.segmenter import METHODS, create_segmenter, segment_video
+
+
+def iou(a, b):
+    a, b = a > 0, b > 0
+    union = (a | b).sum()
+    return 1.0 if union == 0 else (a & b).sum() / union
+
+
+@pytest.mark.parametrize("method", sorted(METHODS))
+def test_a_static_object_is_kept(method):
+    video = make_video("translate", n_frames=1)
+    frames = [video.frames[0]] * 5
+    masks = list(segment_video(create_segmenter(method), frames, video.first_mask))
+    assert len(masks) == 5 and all(iou(m, video.first_mask) > 0.97 for m in masks)
+
+
+def test_flow_follows_a_moving_object_for_a_few_frames():
+    video = make_video("translate", n_frames=6)
+    masks = list(segment_video(create_segmenter("flow"), video.frames, video.first_mask))
+    static = [iou(video.first_mask, gt) for gt in video.masks]
+    followed = [iou(m, gt) for m, gt in zip(masks, video.masks)]
+    assert followed[3] > 0.6 and followed[3] > static[3] + 0.2
+
+
+@pytest.mark.parametrize("method", sorted(METHODS))
+def test_two_objects_keep_their_ids(method):
+    video = make_video("translate", n_frames=1)
+    mask = video.first_mask.copy()
+    mask[:20, :20] = 7
+    masks = list(segment_video(create_segmenter(method), [video.frames[0]] * 3, mask))
+    assert set(np.unique(masks[-1])) == {0, 1, 7}
+
+
+def test_bad_inputs_give_clear_errors():
+    video = make_video("translate", n_frames=3)
+    with pytest.raises(MaskError, match="empty"):
+        list(segment_video(create_segmenter("flow"), video.frames, np.zeros((144, 256), np.uint8)))
+    with pytest.raises(FrameError, match="1 frame"):
+        list(segment_video(create_segmenter("flow"), video.frames[:1], video.first_mask))
+    with pytest.raises(MaskError, match="mask is 128x144 but its frame is 256x144"):
+        list(segment_video(create_segmenter("flow"), video.frames, video.first_mask[:, :128]))
+    segmenter = create_segmenter("flow")
+    with pytest.raises(RuntimeError, match="before start"):
+        segmenter.step(video.frames[0])
+    segmenter.start(video.frames[0], video.first_mask)
+    with pytest.raises(FrameError, match="started at 256x144"):
+        segmenter.step(video.frames[1][:100])
+    with pytest.raises(ValueError, match="unknown method"):
+        create_segmenter("magic")
