@@ -339,7 +339,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
 
 
-def _scenario_list(text: str) -> list[str]:
+def scenario_list(text: str) -> list[str]:
+    """Scenario names from ``"all"`` or a comma-separated list (empty text: none)."""
     if not text:
         return []
     names = list(SCENARIOS) if text == "all" else [s.strip() for s in text.split(",") if s.strip()]
@@ -350,7 +351,7 @@ def _scenario_list(text: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    val, train = _scenario_list(args.scenarios), _scenario_list(args.train)
+    val, train = scenario_list(args.scenarios), scenario_list(args.train)
     root = write_dataset(
         args.out, val=val, train=train, n_frames=args.frames, size=args.size, seed=args.seed, overwrite=args.overwrite
     )
