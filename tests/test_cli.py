@@ -1,0 +1,62 @@
+"""The ``plm`` command line, run in-process through ``plmlib.cli.main``."""
+
+import numpy as np
+import pytest
+
+from plmlib.cli import COMMANDS, main
+from plmlib.data import Davis2016
+from plmlib.io import read_mask, write_mask
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for name in COMMANDS:
+        assert name in out
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 0
+    assert "COMMAND" in capsys.readouterr().out
+
+
+def test_synth_then_info(tmp_path, capsys):
+    assert main(["synth", "--out", str(tmp_path / "ds"), "--scenarios", "thin,occlusion", "--frames", "5"]) == 0
+    assert Davis2016(tmp_path / "ds").names == ["synthetic-thin", "synthetic-occlusion"]
+    assert main(["info", str(tmp_path / "ds")]) == 0
+    out = capsys.readouterr().out
+    assert "synthetic-thin" in out and "5 frames" in out and "256x144" in out
+
+
+def test_segment_writes_masks_overlay_and_config(tmp_path, capsys):
+    main(["synth", "--out", str(tmp_path / "ds"), "--scenarios", "translate", "--frames", "4"])
+    frames = tmp_path / "ds" / "JPEGImages" / "480p" / "synthetic-translate"
+    first = tmp_path / "ds" / "Annotations" / "480p" / "synthetic-translate" / "00000.png"
+    out = tmp_path / "out"
+    assert main(["segment", str(frames), "--mask", str(first), "--out", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["00000.png", "00001.png", "00002.png", "00003.png", "config.yaml", "overlay.mp4", "timing.json"]
+    np.testing.assert_array_equal(read_mask(out / "00000.png"), read_mask(first))
+    assert read_mask(out / "00003.png").sum() > 100
+    assert "4 frames segmented with flow" in capsys.readouterr().out
+
+
+def test_segment_refuses_a_mask_of_another_size(tmp_path, capsys):
+    main(["synth", "--out", str(tmp_path / "ds"), "--scenarios", "translate", "--frames", "3"])
+    frames = tmp_path / "ds" / "JPEGImages" / "480p" / "synthetic-translate"
+    write_mask(tmp_path / "small.png", np.ones((10, 10), np.uint8))
+    assert main(["segment", str(frames), "--mask", str(tmp_path / "small.png"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "small.png: mask is 10x10 but its frame is 256x144" in err and "Traceback" not in err
+
+
+def test_segment_refuses_an_empty_mask_and_a_missing_video(tmp_path, capsys):
+    main(["synth", "--out", str(tmp_path / "ds"), "--scenarios", "translate", "--frames", "3"])
+    frames = tmp_path / "ds" / "JPEGImages" / "480p" / "synthetic-translate"
+    write_mask(tmp_path / "empty.png", np.zeros((144, 256), np.uint8))
+    assert main(["segment", str(frames), "--mask", str(tmp_path / "empty.png"), "--out", str(tmp_path / "o")]) == 2
+    assert "first mask is empty" in capsys.readouterr().err
+    assert main(["segment", str(tmp_path / "nope"), "--mask", str(tmp_path / "empty.png"), "--out", "o"]) == 2
+    assert "nope: no such folder or video file" in capsys.readouterr().err
