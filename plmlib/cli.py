@@ -15,6 +15,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("plmlib.demo", "segment an embedded synthetic video end to end (the README's main job)"),
     "synth": ("plmlib.data.synthetic", "write a synthetic video with ground truth (frames + masks)"),
+    "download": ("plmlib.data.download", "download, verify and unpack a dataset or weights (see data_download/)"),
     "info": ("plmlib.data.info", "describe a dataset or a video folder (sequences, frames, sizes)"),
     "segment": ("plmlib.segment", "segment a video from its first-frame mask"),
     "evaluate": ("plmlib.metrics.evaluate", "score a results folder against a dataset (DAVIS protocol)"),

@@ -1,0 +1,15 @@
+#!/usr/bin/env python3
+"""Download DAVIS 2016 (DAVIS-data.zip, 480p and 1080p, ~1.9 GB) into DEST/DAVIS, verified and checked.
+
+DEST is --dest, else $PLM_DATA_HOME, else ~/.cache/plmlib/data. See --help, and --list for URLs and checksums.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # works from a checkout, installed or not
+
+from plmlib.data.download import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main(names=("davis2016",), script="python data_download/davis2016.py"))
