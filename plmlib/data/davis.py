@@ -20,6 +20,20 @@ from plmlib.io import FrameFolder, MaskError, list_images
 
 SPLITS = ("train", "val", "all")
 
+# The official split (ImageSets/480p/*.txt), kept here so that published per-sequence numbers can be
+# read without the dataset.
+DAVIS2016_TRAIN = (
+    "bear", "bmx-bumps", "boat", "breakdance-flare", "bus", "car-turn", "dance-jump", "dog-agility", "drift-turn",
+    "elephant", "flamingo", "hike", "hockey", "horsejump-low", "kite-walk", "lucia", "mallard-fly", "mallard-water",
+    "motocross-bumps", "motorbike", "paragliding", "rhino", "rollerblade", "scooter-gray", "soccerball", "stroller",
+    "surf", "swing", "tennis", "train",
+)
+DAVIS2016_VAL = (
+    "blackswan", "bmx-trees", "breakdance", "camel", "car-roundabout", "car-shadow", "cows", "dance-twirl", "dog",
+    "drift-chicane", "drift-straight", "goat", "horsejump-high", "kite-surf", "libby", "motocross-jump",
+    "paragliding-launch", "parkour", "scooter-black", "soapbox",
+)
+
 
 def read_db_info(path: Path) -> dict[str, dict]:
     """``db_info.yml`` as ``{sequence: {attributes, num_frames, set, eval_t}}`` (empty if absent)."""
