@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("plmlib.data.synthetic", "write a synthetic video with ground truth (frames + masks)"),
     "download": ("plmlib.data.download", "download, verify and unpack a dataset or weights (see data_download/)"),
     "info": ("plmlib.data.info", "describe a dataset or a video folder (sequences, frames, sizes)"),
+    "notebooks": ("plmlib.course", "execute the notebook course with papermill (profiles smoke, classroom, paper)"),
     "segment": ("plmlib.segment", "segment a video from its first-frame mask"),
     "evaluate": ("plmlib.metrics.evaluate", "score a results folder against a dataset (DAVIS protocol)"),
 }
