@@ -1,0 +1,95 @@
+"""VGG-16 convolutional layers (conv1_1 .. conv5_3), the encoder of both Siamese branches.
+
+Defined here rather than imported from torchvision (whose PyPI wheels do not match this torch), with torchvision's
+layout and parameter names (``features.N.weight``) so that torchvision's ImageNet file loads as is.
+3x3 convolutions with zero padding keep sizes, pooling is 2x2 with stride 2 (as the slides say).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+# torchvision's "D" configuration: channels, "M" = max pooling.
+VGG16_CFG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
+
+# Index in ``features`` of each conv layer, and of the ReLU that follows it (where taps are read).
+CONV_INDEX: dict[str, int] = {}
+BLOCK_OF_INDEX: dict[int, int] = {}
+
+
+def _index_tables() -> None:
+    i, block, k = 0, 1, 1
+    for v in VGG16_CFG:
+        if v == "M":
+            BLOCK_OF_INDEX[i] = block
+            i, block, k = i + 1, block + 1, 1
+        else:
+            CONV_INDEX[f"conv{block}_{k}"] = i
+            BLOCK_OF_INDEX[i] = BLOCK_OF_INDEX[i + 1] = block
+            i, k = i + 2, k + 1
+
+
+_index_tables()
+RELU_INDEX = {name: i + 1 for name, i in CONV_INDEX.items()}  # conv3_3 -> 15, conv4_3 -> 22, conv5_3 -> 29
+
+
+class VGG16Features(nn.Module):
+    """VGG-16 ``features`` (torchvision's indices) that returns the ReLU outputs of the requested taps.
+
+    Layers deeper than the deepest tap (always the last pooling) are not built: they would get no gradient. So
+    ``features`` is a prefix of torchvision's and loads the matching part of its state dict.
+    ``in_channels`` = 4 when the query mask is a 4th input channel.
+    """
+
+    def __init__(self, taps: tuple[str, ...] = ("conv5_3",), in_channels: int = 3):
+        super().__init__()
+        layers: list[nn.Module] = []
+        c = in_channels
+        for v in VGG16_CFG:
+            if v == "M":
+                layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+            else:
+                layers += [nn.Conv2d(c, v, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
+                c = v
+        depth = max(RELU_INDEX[t] for t in taps) + 1
+        self.features = nn.Sequential(*layers[:depth])
+        self.in_channels = in_channels
+        self.taps = tuple(taps)
+        self._tap_at = {RELU_INDEX[t]: t for t in self.taps}
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """torchvision's initialisation (Kaiming normal, fan_out, zero bias), used for ``encoder_weights='none'``."""
+        for m in self.features:
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x: torch.Tensor, taps: tuple[str, ...] | None = None) -> dict[str, torch.Tensor]:
+        """x: normalised input (B, in_channels, H, W) -> {tap: (B, C, H/stride, W/stride)}, shallow to deep.
+
+        ``taps`` overrides the taps given at construction (e.g. to look at other layers in a notebook)."""
+        tap_at = self._tap_at if taps is None else {RELU_INDEX[t]: t for t in taps}
+        last = max(tap_at)
+        if last >= len(self.features):
+            raise ValueError(f"taps {taps} are deeper than this encoder (built up to {self.taps[-1]})")
+        out: dict[str, torch.Tensor] = {}
+        for i, layer in enumerate(self.features):
+            x = layer(x)
+            if i in tap_at:
+                # The next ReLU works in place on the *next* conv's output, so this tensor stays intact.
+                out[tap_at[i]] = x
+            if i == last:
+                break
+        return out
+
+    def block_parameters(self, block: int) -> list[nn.Parameter]:
+        """Parameters of VGG block 1..5 (conv{block}_*)."""
+        return [p for i, m in enumerate(self.features) if BLOCK_OF_INDEX.get(i) == block for p in m.parameters()]
+
+    def freeze_blocks(self, blocks: tuple[int, ...]) -> None:
+        """requires_grad = False for the given blocks, True for the others."""
+        for b in range(1, 6):
+            for p in self.block_parameters(b):
+                p.requires_grad_(b not in blocks)
