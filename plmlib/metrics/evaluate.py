@@ -1,0 +1,471 @@
+"""Score a folder of result masks against a DAVIS dataset, and the ``plm evaluate`` command.
+
+The protocol is the official DAVIS one (Perazzi et al., CVPR 2016; ``davis2017-evaluation``, semi-supervised task):
+
+- results are PNG masks in the DAVIS layout, ``RESULTS/<sequence>/<frame>.png``, one per annotated frame; the first
+  and the last frame of every sequence are not scored (so they may be missing);
+- the number of objects of a sequence is the largest id in its first ground-truth frame (255 = void is background,
+  as the official semi-supervised evaluation does); a single-object sequence (all of DAVIS 2016) takes any
+  non-zero result pixel as the object (our choice: DAVIS 2016 results are often written 0/255);
+- per object: J and F per frame, then Mean, Recall and Decay (:mod:`plmlib.metrics.statistics`); T per frame
+  (:mod:`plmlib.metrics.temporal`), the sequence T being ``5 x`` the NaN-mean;
+- dataset scores are plain means over objects (over sequences in DAVIS 2016); ``J&F-Mean`` is the mean of J-Mean
+  and F-Mean; the dataset T averages only the sequences whose ``eval_t`` is true in ``db_info.yml`` (all of them
+  when there is no such file), as the DAVIS 2016 leaderboard does.
+
+Outputs, written atomically: ``global_results.csv`` (``J&F-Mean,J-Mean,J-Recall,J-Decay,F-Mean,F-Recall,F-Decay,T``)
+and ``per_sequence_results.csv`` (``Sequence,J-Mean,F-Mean,T``), three decimals as the official CSVs; rows are named
+by sequence (``<sequence>_<k>`` for each object of a multi-object sequence, as the official code names all rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import math
+import os
+import sys
+import time
+from collections.abc import Sequence as SequenceABC
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from plmlib.io import atomic_write, read_mask
+from plmlib.metrics.contour import contour_accuracy
+from plmlib.metrics.region import region_similarity
+from plmlib.metrics.statistics import dataset_mean, statistics
+from plmlib.metrics.temporal import T_SCALE, describe, stability_between
+
+DAVIS_ROOT_ENV = "PLM_DAVIS_ROOT"
+RESOLUTION = "480p"
+VOID_ID = 255
+GLOBAL_CSV = "global_results.csv"
+PER_SEQUENCE_CSV = "per_sequence_results.csv"
+PER_FRAME_CSV = "per_frame_results.csv"
+GLOBAL_COLUMNS = ["J&F-Mean", "J-Mean", "J-Recall", "J-Decay", "F-Mean", "F-Recall", "F-Decay"]
+CHUNK_FRAMES = 12  # frames per worker task
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The dataset side (a small reader of the DAVIS layout; numpy-free)
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _split_sequences(root: Path, split: str) -> list[str]:
+    """Sequence names of a split from ``ImageSets/480p/<split>.txt`` (DAVIS 2016) or ``ImageSets/2017/<split>.txt``."""
+    splits = ["train", "val"] if split == "all" else [split]
+    names: list[str] = []
+    for name in splits:
+        davis2016 = root / "ImageSets" / RESOLUTION / f"{name}.txt"
+        davis2017 = root / "ImageSets" / "2017" / f"{name}.txt"
+        if davis2016.is_file():
+            for line in davis2016.read_text().splitlines():
+                parts = line.split()
+                if parts:
+                    seq = parts[0].strip("/").split("/")[-2]
+                    if seq not in names:
+                        names.append(seq)
+        elif davis2017.is_file():
+            names.extend(s.strip() for s in davis2017.read_text().splitlines() if s.strip() and s.strip() not in names)
+        else:
+            raise FileNotFoundError(f"{root}: no list of the {name!r} sequences ({davis2016} not found)")
+    return sorted(names) if split == "all" else names
+
+
+def _eval_t_flags(root: Path) -> dict[str, bool] | None:
+    """``eval_t`` per sequence from ``Annotations/db_info.yml`` (DAVIS 2016), or None without that file."""
+    path = root / "Annotations" / "db_info.yml"
+    if not path.is_file():
+        return None
+    import yaml  # only here: a DAVIS 2016 detail
+
+    info = yaml.safe_load(path.read_text())
+    return {s["name"]: bool(s.get("eval_t", True)) for s in info.get("sequences", [])}
+
+
+@dataclass
+class _SequenceJob:
+    name: str
+    frames: list[str]  # all annotated frame names, in order
+    gt_dir: Path
+    result_dir: Path
+    n_objects: int = 1
+    eval_t: bool = True
+
+
+def _list_png(folder: Path) -> list[str]:
+    return sorted(p.stem for p in folder.glob("*.png"))
+
+
+def _image_size(path: Path) -> tuple[int, int]:
+    from PIL import Image  # header only: cheap
+
+    with Image.open(path) as image:
+        return image.size  # (width, height)
+
+
+def _prepare(results: Path, root: Path, names: list[str], eval_t: dict[str, bool] | None) -> list[_SequenceJob]:
+    """Check everything up front; raise one error that names each missing or mis-sized file."""
+    if not results.is_dir():
+        raise FileNotFoundError(f"results folder {results} not found")
+    annotations = root / "Annotations" / RESOLUTION
+    if not annotations.is_dir():
+        raise FileNotFoundError(f"{root}: no ground truth folder {annotations}")
+    jobs, problems = [], []
+    for name in names:
+        gt_dir = annotations / name
+        frames = _list_png(gt_dir) if gt_dir.is_dir() else []
+        if not frames:
+            problems.append(f"sequence {name!r}: no ground truth in {gt_dir}")
+            continue
+        if len(frames) < 3:
+            problems.append(f"sequence {name!r}: {len(frames)} annotated frames, at least 3 are needed")
+            continue
+        result_dir = results / name
+        if not result_dir.is_dir():
+            problems.append(f"sequence {name!r}: results folder {result_dir} not found")
+            continue
+        scored = frames[1:-1]
+        missing = [f for f in scored if not (result_dir / f"{f}.png").is_file()]
+        if missing:
+            shown = ", ".join(f"{f}.png" for f in missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+            problems.append(f"sequence {name!r}: {len(missing)} of {len(scored)} result frames missing in {result_dir}: {shown}")
+            continue
+        size = _image_size(gt_dir / f"{frames[0]}.png")
+        wrong = []
+        for f in scored:
+            got = _image_size(result_dir / f"{f}.png")
+            if got != size:
+                wrong.append(f"{f}.png is {got[0]}x{got[1]}")
+        if wrong:
+            shown = ", ".join(wrong[:5]) + (f" and {len(wrong) - 5} more" if len(wrong) > 5 else "")
+            problems.append(f"sequence {name!r}: result masks must be {size[0]}x{size[1]} like the ground truth: {shown} (in {result_dir})")
+            continue
+        first = read_mask(gt_dir / f"{frames[0]}.png")
+        first = np.where(first == VOID_ID, 0, first)
+        n_objects = int(first.max())
+        if n_objects == 0:
+            problems.append(f"sequence {name!r}: the first ground-truth frame {frames[0]}.png has no object")
+            continue
+        flag = True if eval_t is None else eval_t.get(name, True)
+        jobs.append(_SequenceJob(name, frames, gt_dir, result_dir, n_objects, flag))
+    if problems:
+        raise FileNotFoundError("cannot evaluate " + str(results) + ":\n  " + "\n  ".join(problems))
+    return jobs
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The work: chunks of consecutive frames of one sequence
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _worker_init() -> None:
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def _object_masks(ids: np.ndarray, n_objects: int, is_result: bool, path: Path) -> list[np.ndarray]:
+    if n_objects == 1:
+        return [ids > 0] if is_result else [(ids > 0) & (ids != VOID_ID)]
+    if is_result and int(ids.max()) > n_objects:
+        raise ValueError(f"{path}: object id {int(ids.max())} but the sequence has only {n_objects} objects")
+    return [ids == k for k in range(1, n_objects + 1)]
+
+
+def _score_chunk(task) -> tuple:
+    """J, F (and T) of frames ``scored[start:stop]`` of one sequence; returns per-object arrays."""
+    seq_index, job, start, stop, temporal = task
+    scored = job.frames[1:-1]
+    n = stop - start
+    j_values = np.zeros((job.n_objects, n))
+    f_values = np.zeros((job.n_objects, n))
+    t_values = np.full((job.n_objects, n), np.nan) if temporal else None
+    previous = None
+    if temporal:
+        # The frame before the chunk: a result, or for the first scored frame the ground truth of frame 0.
+        if start == 0:
+            path = job.gt_dir / f"{job.frames[0]}.png"
+            previous = [describe(m) for m in _object_masks(read_mask(path), job.n_objects, False, path)]
+        else:
+            path = job.result_dir / f"{scored[start - 1]}.png"
+            previous = [describe(m) for m in _object_masks(read_mask(path), job.n_objects, True, path)]
+    for k, frame in enumerate(scored[start:stop]):
+        gt_path = job.gt_dir / f"{frame}.png"
+        res_path = job.result_dir / f"{frame}.png"
+        gt = read_mask(gt_path)
+        res = read_mask(res_path)
+        if gt.shape != res.shape:
+            raise ValueError(f"{res_path}: mask is {res.shape[1]}x{res.shape[0]} but the ground truth is {gt.shape[1]}x{gt.shape[0]}")
+        gts = _object_masks(gt, job.n_objects, False, gt_path)
+        preds = _object_masks(res, job.n_objects, True, res_path)
+        current = []
+        for obj, (g, p) in enumerate(zip(gts, preds)):
+            j_values[obj, k] = region_similarity(g, p)
+            f_values[obj, k] = contour_accuracy(g, p)
+            if temporal:
+                described = describe(p)
+                t_values[obj, k] = stability_between(previous[obj], described)
+                current.append(described)
+        previous = current
+    return seq_index, start, j_values, f_values, t_values
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ObjectScores:
+    """Per-frame and summary scores of one object of one sequence (frames 1 .. n-2)."""
+
+    name: str
+    sequence: str
+    frames: list[str]
+    J: np.ndarray
+    F: np.ndarray
+    T: np.ndarray | None
+    eval_t: bool = True
+
+    @property
+    def j_stats(self):
+        return statistics(self.J)
+
+    @property
+    def f_stats(self):
+        return statistics(self.F)
+
+    @property
+    def t_mean(self) -> float:
+        if self.T is None or np.all(np.isnan(self.T)):
+            return float("nan")
+        return T_SCALE * float(np.nanmean(self.T))
+
+
+@dataclass
+class Evaluation:
+    """Everything ``plm evaluate`` computes: one :class:`ObjectScores` per row, and the dataset scores."""
+
+    objects: list[ObjectScores]
+    temporal: bool
+    seconds: float = 0.0
+    n_frames: int = 0
+    global_scores: dict[str, float] = field(default_factory=dict)
+
+    def summarize(self) -> dict[str, float]:
+        j = [o.j_stats for o in self.objects]
+        f = [o.f_stats for o in self.objects]
+        scores = {
+            "J-Mean": dataset_mean(s.mean for s in j),
+            "J-Recall": dataset_mean(s.recall for s in j),
+            "J-Decay": dataset_mean(s.decay for s in j),
+            "F-Mean": dataset_mean(s.mean for s in f),
+            "F-Recall": dataset_mean(s.recall for s in f),
+            "F-Decay": dataset_mean(s.decay for s in f),
+        }
+        scores = {"J&F-Mean": (scores["J-Mean"] + scores["F-Mean"]) / 2.0, **scores}
+        if self.temporal:
+            scores["T"] = dataset_mean([o.t_mean for o in self.objects if o.eval_t])
+        self.global_scores = scores
+        return scores
+
+    def global_rows(self) -> tuple[list[str], list[float]]:
+        scores = self.global_scores or self.summarize()
+        columns = GLOBAL_COLUMNS + (["T"] if self.temporal else [])
+        return columns, [scores[c] for c in columns]
+
+    def sequence_rows(self) -> tuple[list[str], list[list]]:
+        columns = ["Sequence", "J-Mean", "F-Mean"] + (["T"] if self.temporal else [])
+        rows = []
+        for o in self.objects:
+            row = [o.name, o.j_stats.mean, o.f_stats.mean]
+            if self.temporal:
+                row.append(o.t_mean)
+            rows.append(row)
+        return columns, rows
+
+
+def evaluate(
+    results: str | os.PathLike,
+    davis_root: str | os.PathLike | None = None,
+    split: str = "val",
+    sequences: SequenceABC[str] | None = None,
+    workers: int | None = None,
+    temporal: bool = True,
+    progress: bool = True,
+) -> Evaluation:
+    """Score ``results`` (``RESULTS/<sequence>/<frame>.png``) against the DAVIS ground truth in ``davis_root``.
+
+    ``sequences`` overrides ``split`` (``val``, ``train`` or ``all``); ``workers`` processes (default: all cores);
+    ``temporal=False`` skips T, the slow part.
+    """
+    root = _davis_root(davis_root)
+    results = Path(results)
+    names = list(sequences) if sequences else _split_sequences(root, split)
+    jobs = _prepare(results, root, names, _eval_t_flags(root))
+    tasks = []
+    for index, job in enumerate(jobs):
+        n_scored = len(job.frames) - 2
+        for start in range(0, n_scored, CHUNK_FRAMES):
+            tasks.append((index, job, start, min(start + CHUNK_FRAMES, n_scored), temporal))
+    n_frames = sum(len(job.frames) - 2 for job in jobs)
+    workers = _worker_count(workers)
+    per_job = {i: [] for i in range(len(jobs))}
+    began = time.perf_counter()
+    from tqdm import tqdm
+
+    with tqdm(total=n_frames, unit="frame", desc="evaluate", disable=not progress, file=sys.stderr) as bar:
+        if workers <= 1 or len(tasks) <= 1:
+            _worker_init()
+            for task in tasks:
+                out = _score_chunk(task)
+                per_job[out[0]].append(out)
+                bar.update(out[2].shape[1])
+        else:
+            import multiprocessing
+
+            with multiprocessing.get_context("forkserver").Pool(min(workers, len(tasks)), initializer=_worker_init) as pool:
+                for out in pool.imap_unordered(_score_chunk, tasks):
+                    per_job[out[0]].append(out)
+                    bar.update(out[2].shape[1])
+    objects = []
+    for index, job in enumerate(jobs):
+        chunks = sorted(per_job[index], key=lambda c: c[1])
+        j_all = np.concatenate([c[2] for c in chunks], axis=1)
+        f_all = np.concatenate([c[3] for c in chunks], axis=1)
+        t_all = np.concatenate([c[4] for c in chunks], axis=1) if temporal else None
+        for obj in range(job.n_objects):
+            name = job.name if job.n_objects == 1 else f"{job.name}_{obj + 1}"
+            objects.append(
+                ObjectScores(name, job.name, job.frames[1:-1], j_all[obj], f_all[obj], t_all[obj] if temporal else None, job.eval_t)
+            )
+    evaluation = Evaluation(objects, temporal, time.perf_counter() - began, n_frames)
+    evaluation.summarize()
+    return evaluation
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Writing and printing
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _fmt(value, digits: int = 3) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""  # as pandas writes NaN
+    return f"{value:.{digits}f}"
+
+
+def _write_csv(path: Path, columns: list[str], rows: list[list], digits: int = 3) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_fmt(v, digits) for v in row])
+    with atomic_write(path) as tmp:
+        tmp.write_text(buffer.getvalue())
+
+
+def write_csvs(evaluation: Evaluation, out_dir: str | os.PathLike, per_frame: bool = False) -> list[Path]:
+    """Write the global and per-sequence CSVs (and optionally the per-frame one) into ``out_dir``."""
+    out_dir = Path(out_dir)
+    columns, values = evaluation.global_rows()
+    written = [out_dir / GLOBAL_CSV, out_dir / PER_SEQUENCE_CSV]
+    _write_csv(written[0], columns, [values])
+    _write_csv(written[1], *evaluation.sequence_rows())
+    if per_frame:
+        columns = ["Sequence", "Frame", "J", "F"] + (["T"] if evaluation.temporal else [])
+        rows = []
+        for o in evaluation.objects:
+            for k, frame in enumerate(o.frames):
+                row = [o.name, frame, o.J[k], o.F[k]]
+                if evaluation.temporal:
+                    row.append(T_SCALE * o.T[k])
+                rows.append(row)
+        written.append(out_dir / PER_FRAME_CSV)
+        _write_csv(written[-1], columns, rows, digits=6)
+    return written
+
+
+def format_table(columns: list[str], rows: list[list]) -> str:
+    """A plain text table: text columns left-aligned, numbers right-aligned with three decimals."""
+    cells = [list(columns)] + [[v if isinstance(v, str) else (_fmt(v) or "-") for v in row] for row in rows]
+    text_column = [bool(rows) and isinstance(rows[0][i], str) for i in range(len(columns))]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    return "\n".join(
+        "  ".join(c.ljust(w) if text else c.rjust(w) for c, w, text in zip(r, widths, text_column)).rstrip() for r in cells
+    )
+
+
+def report(evaluation: Evaluation, split: str) -> str:
+    columns, values = evaluation.global_rows()
+    text = [f"---------- Global results for {split} ----------", format_table(columns, [values]), ""]
+    text += [f"---------- Per sequence results for {split} ----------", format_table(*evaluation.sequence_rows())]
+    if evaluation.temporal and not all(o.eval_t for o in evaluation.objects):
+        skipped = ", ".join(o.name for o in evaluation.objects if not o.eval_t)
+        text.append(f"(T of the dataset leaves out the sequences whose eval_t is false: {skipped})")
+    rate = evaluation.n_frames / evaluation.seconds if evaluation.seconds > 0 else float("nan")
+    text.append(f"\n{evaluation.n_frames} frames in {evaluation.seconds:.1f} s ({rate:.1f} frames/s)")
+    return "\n".join(text)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _davis_root(value: str | os.PathLike | None) -> Path:
+    value = value or os.environ.get(DAVIS_ROOT_ENV)
+    if not value:
+        raise FileNotFoundError(f"no DAVIS dataset given: pass --davis-root ROOT or set {DAVIS_ROOT_ENV}")
+    root = Path(value).expanduser()
+    if not root.is_dir():
+        raise FileNotFoundError(f"DAVIS root {root} not found")
+    return root
+
+
+def _worker_count(workers: int | None) -> int:
+    if workers is None or workers <= 0:
+        try:
+            return len(os.sched_getaffinity(0))
+        except AttributeError:  # pragma: no cover - not Linux
+            return os.cpu_count() or 1
+    return workers
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--results", required=True, help="folder of result masks: RESULTS/<sequence>/<frame>.png")
+    parser.add_argument(
+        "--davis-root", default=None, help=f"DAVIS dataset root (default: ${DAVIS_ROOT_ENV})"
+    )
+    parser.add_argument("--set", dest="split", default="val", choices=["val", "train", "all"], help="split to score (default: val)")
+    parser.add_argument("--sequences", default=None, help="comma-separated sequence names (overrides --set)")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--no-t", dest="temporal", action="store_false", help="skip the temporal stability T (slow)")
+    parser.add_argument("--out", default=None, help="folder for the CSVs (default: the results folder)")
+    parser.add_argument("--per-frame", action="store_true", help=f"also write {PER_FRAME_CSV}")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    sequences = [s.strip() for s in args.sequences.split(",") if s.strip()] if args.sequences else None
+    evaluation = evaluate(
+        args.results,
+        args.davis_root,
+        split=args.split,
+        sequences=sequences,
+        workers=args.workers,
+        temporal=args.temporal,
+        progress=not args.quiet,
+    )
+    out_dir = Path(args.out) if args.out else Path(args.results)
+    written = write_csvs(evaluation, out_dir, per_frame=args.per_frame)
+    print(report(evaluation, ",".join(sequences) if sequences else args.split))
+    for path in written:
+        print(f"written: {path}")
+    return 0
