@@ -126,3 +126,13 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
     with atomic_write(target) as tmp:
         tmp.write_text("whole")
     assert target.read_text() == "whole" and list(tmp_path.iterdir()) == [target]
+
+
+def test_atomic_write_gives_ordinary_permissions(tmp_path):
+    import os
+
+    with atomic_write(tmp_path / "r.csv") as tmp:
+        tmp.write_text("x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "r.csv").stat().st_mode & 0o777 == 0o666 & ~mask

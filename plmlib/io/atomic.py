@@ -15,6 +15,7 @@ def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
 
     The temporary file keeps ``path``'s suffix (writers such as OpenCV choose the format from it)
     and lives in the same folder, so the final ``os.replace`` is atomic. On error it is removed.
+    The file gets the permissions a plain ``open()`` would give it (not ``mkstemp``'s private 0600).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -23,7 +24,14 @@ def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
