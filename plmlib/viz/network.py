@@ -1,0 +1,83 @@
+"""Pictures of the matching network: each stage's output for one (query, search) pair, and memory per preset."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from matplotlib.patches import Patch
+import numpy as np
+import torch
+
+
+def _image(tensor: torch.Tensor) -> np.ndarray:
+    return tensor.detach().cpu().permute(1, 2, 0).clamp(0, 1).numpy()
+
+
+def _energy(feature: torch.Tensor) -> np.ndarray:
+    """Per-position L2 norm over channels of a (C, h, w) map, scaled to [0, 1] for display."""
+    return _scaled(feature.detach().float().norm(dim=0).cpu().numpy())
+
+
+def _channel_mean(feature: torch.Tensor) -> np.ndarray:
+    """Mean over channels, scaled to [0, 1]: for unit-norm maps, whose L2 energy is flat by construction."""
+    return _scaled(feature.detach().float().mean(dim=0).cpu().numpy())
+
+
+def _scaled(values: np.ndarray) -> np.ndarray:
+    return (values - values.min()) / max(float(values.max() - values.min()), 1e-12)
+
+
+def stages_figure(trace: dict, query: torch.Tensor, query_mask: torch.Tensor, search: torch.Tensor):
+    """Query and search crops, the search branch's features per tap (top: L2 energy over channels; bottom: the
+    compressed map's channel mean, since its energy is 1 everywhere), the matched map and the decoded foreground
+    probability: what ``PLMNet.trace`` returns, as one figure (batch item 0)."""
+    taps = list(trace["search_features"])
+    columns = 3 + len(taps)
+    figure, axes = plt.subplots(2, columns, figsize=(2.4 * columns, 5.0), squeeze=False)
+    axes[0, 0].imshow(_image(query[0] * query_mask[0]))
+    axes[0, 0].set_title("query (masked)", fontsize=9)
+    axes[1, 0].imshow(_image(search[0]))
+    axes[1, 0].set_title("search", fontsize=9)
+    for i, tap in enumerate(taps, start=1):
+        feature, compressed = trace["search_features"][tap][0], trace["search_compressed"][tap][0]
+        axes[0, i].imshow(_energy(feature), cmap="magma")
+        axes[0, i].set_title(f"{tap}: {feature.shape[0]}x{feature.shape[1]}x{feature.shape[2]}", fontsize=8)
+        axes[1, i].imshow(_channel_mean(compressed), cmap="magma")
+        axes[1, i].set_title(f"compressed: {compressed.shape[0]}x{compressed.shape[1]}x{compressed.shape[2]}", fontsize=8)
+    matched = trace["matched"][0]
+    axes[0, -2].imshow(_energy(matched), cmap="viridis")
+    axes[0, -2].set_title(f"matched map {matched.shape[0]}x{matched.shape[1]}x{matched.shape[2]}", fontsize=8)
+    axes[1, -2].axis("off")
+    axes[0, -1].imshow(trace["probability"][0].detach().cpu().numpy(), cmap="gray", vmin=0, vmax=1)
+    axes[0, -1].set_title("P(foreground)", fontsize=9)
+    axes[1, -1].axis("off")
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    figure.tight_layout()
+    return figure
+
+
+def memory_figure(rows: list[dict], optimizer: str = "sgd"):
+    """Peak training memory (GB, log scale) per preset and batch size, measured where it was, else computed;
+    the slides' two figures (about 3.7 GB with compressors at batch 32, more than 12 GB without at batch 1)
+    drawn as reference lines."""
+    rows = [r for r in rows if r["optimizer"] == optimizer]
+    labels = [f"{r['preset']}\nbatch {r['batch']}" for r in rows]
+    values = [r["measured_gb"] if r["measured_gb"] != "" else r["computed_gb"] for r in rows]
+    colours = ["tab:blue" if r["measured_gb"] != "" else "tab:orange" for r in rows]
+    figure, ax = plt.subplots(figsize=(1.2 * len(rows) + 2, 4))
+    ax.bar(range(len(rows)), values, color=colours)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(rows)), labels, fontsize=8)
+    ax.set_ylabel("peak training memory (GB)")
+    ax.axhline(3.7, color="tab:green", linestyle="--", linewidth=1, label="paper: about 3.7 GB (compressors, batch 32)")
+    ax.axhline(12, color="tab:red", linestyle="--", linewidth=1, label="paper: more than 12 GB (no compressor, batch 1)")
+    handles, _ = ax.get_legend_handles_labels()
+    handles += [Patch(color="tab:blue", label="measured here (CPU)"), Patch(color="tab:orange", label="computed")]
+    ax.legend(handles=handles, fontsize=8, loc="upper left")
+    ticks = [t for t in (1, 2, 4, 8, 16, 32, 64, 128) if min(values) / 2 <= t <= max(values) * 2]
+    ax.set_yticks(ticks, [str(t) for t in ticks])
+    ax.minorticks_off()
+    ax.set_title(f"Training memory per preset ({optimizer.upper()}, float32)", fontsize=10)
+    figure.tight_layout()
+    return figure
