@@ -20,6 +20,8 @@ from plmlib.io import FrameError, MaskError, check_mask_size, object_ids
 # name -> "module:Class"; imported only when asked for.
 METHODS: dict[str, str] = {
     "flow": "plmlib.baselines.flow:FlowPropagation",
+    "superpixel": "plmlib.baselines.superpixel:SuperpixelPropagation",
+    "bvs": "plmlib.baselines.bvs:BilateralSpaceSegmentation",
 }
 
 

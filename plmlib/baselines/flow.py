@@ -24,6 +24,55 @@ DIS_PRESETS = {
 }
 
 
+def dis_flow(preset: str = "medium") -> cv2.DISOpticalFlow:
+    """An OpenCV DIS optical-flow engine with a named speed/quality preset."""
+    if preset not in DIS_PRESETS:
+        raise ValueError(f"unknown DIS preset {preset!r} (expected one of {', '.join(DIS_PRESETS)})")
+    return cv2.DISOpticalFlow_create(DIS_PRESETS[preset])
+
+
+def warp_scores(
+    flow: cv2.DISOpticalFlow,
+    previous_grey: np.ndarray,
+    grey: np.ndarray,
+    scores: np.ndarray,
+    occlusion_check: bool = True,
+) -> np.ndarray:
+    """Warp per-label scores (``(K+1) x H x W``, background first) from frame t-1 to frame t.
+
+    Backward flow (for each pixel of t, where it was at t-1) pulls the scores; outside the frame and,
+    with ``occlusion_check``, where forward and backward flows disagree, a pixel becomes background.
+    Returns scores normalised to sum to one per pixel.
+    """
+    backward = flow.calc(grey, previous_grey, None)
+    height, width = grey.shape
+    xx, yy = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    map_x, map_y = xx + backward[..., 0], yy + backward[..., 1]
+    warped = np.stack(
+        [
+            cv2.remap(p, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=float(i == 0))
+            for i, p in enumerate(scores)
+        ]
+    )
+    if occlusion_check:
+        forward = flow.calc(previous_grey, grey, None)
+        forward_at_source = np.stack(
+            [cv2.remap(forward[..., c], map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) for c in (0, 1)],
+            axis=-1,
+        )
+        mismatch = np.linalg.norm(backward + forward_at_source, axis=-1)
+        magnitude = np.linalg.norm(backward, axis=-1) + np.linalg.norm(forward_at_source, axis=-1)
+        occluded = mismatch > 1.0 + 0.1 * magnitude
+        warped[:, occluded] = 0.0
+        warped[0, occluded] = 1.0
+    return warped / np.maximum(warped.sum(0, keepdims=True), 1e-6)
+
+
+def one_hot(mask: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """``(K+1) x H x W`` float32 indicator of each label (background first) in an id map."""
+    return (mask[None] == labels[:, None, None]).astype(np.float32)
+
+
 class FlowPropagation(VideoSegmenter):
     """Warp the previous mask to the current frame along backward DIS optical flow.
 
@@ -37,43 +86,18 @@ class FlowPropagation(VideoSegmenter):
 
     def __init__(self, preset: str = "medium", rethreshold: bool = True, occlusion_check: bool = True):
         super().__init__()
-        if preset not in DIS_PRESETS:
-            raise ValueError(f"unknown DIS preset {preset!r} (expected one of {', '.join(DIS_PRESETS)})")
         self.preset, self.rethreshold, self.occlusion_check = preset, rethreshold, occlusion_check
-        self.flow = cv2.DISOpticalFlow_create(DIS_PRESETS[preset])
+        self.flow = dis_flow(preset)
 
     def _start(self, frame: np.ndarray, mask: np.ndarray) -> None:
         self.previous_grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-        labels = np.array([0] + self.ids, dtype=np.uint8)
-        self.probabilities = (mask[None] == labels[:, None, None]).astype(np.float32)
-        self.labels = labels
+        self.labels = np.array([0] + self.ids, dtype=np.uint8)
+        self.probabilities = one_hot(mask, self.labels)
 
     def _step(self, frame: np.ndarray) -> np.ndarray:
         grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-        backward = self.flow.calc(grey, self.previous_grey, None)  # for each pixel of t, where it was at t-1
-        height, width = grey.shape
-        xx, yy = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-        map_x, map_y = xx + backward[..., 0], yy + backward[..., 1]
-        warped = np.stack(
-            [
-                cv2.remap(p, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=float(i == 0))
-                for i, p in enumerate(self.probabilities)
-            ]
-        )
-        if self.occlusion_check:
-            forward = self.flow.calc(self.previous_grey, grey, None)
-            forward_at_source = np.stack(
-                [cv2.remap(forward[..., c], map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) for c in (0, 1)],
-                axis=-1,
-            )
-            mismatch = np.linalg.norm(backward + forward_at_source, axis=-1)
-            magnitude = np.linalg.norm(backward, axis=-1) + np.linalg.norm(forward_at_source, axis=-1)
-            occluded = mismatch > 1.0 + 0.1 * magnitude
-            warped[:, occluded] = 0.0
-            warped[0, occluded] = 1.0
-        warped /= np.maximum(warped.sum(0, keepdims=True), 1e-6)
+        warped = warp_scores(self.flow, self.previous_grey, grey, self.probabilities, self.occlusion_check)
         mask = self.labels[np.argmax(warped, axis=0)]
-        if self.rethreshold:
-            warped = (mask[None] == self.labels[:, None, None]).astype(np.float32)
-        self.probabilities, self.previous_grey = warped, grey
+        self.probabilities = one_hot(mask, self.labels) if self.rethreshold else warped
+        self.previous_grey = grey
         return mask
