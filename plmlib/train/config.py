@@ -1,0 +1,319 @@
+"""One config object per training stage (pre-training, fine-tuning) and the three profiles.
+
+Slides, "Two-stage Training": pre-training on the 30 DAVIS 2016 train sequences teaches "semantic matching inference
+dealing with appearance variation"; fine-tuning on the first frame of a new sequence teaches "specific target object
+appearance". Iterations, batch, optimiser, learning rate, schedule and frozen layers are not in the slides: every
+value here is *our choice*, a field so that it can be changed and saved beside the results.
+
+=========  ==========================================================  ==============================================
+profile    pre-training                                                 meant for
+=========  ==========================================================  ==============================================
+smoke      synthetic videos, ``small`` model, 40 steps                 CI: well under a minute
+classroom  DAVIS 2016 train ($PLM_DAVIS_ROOT, else the 3-sequence       a 2-core CPU: minutes
+           sample), ``small`` model, cached encoder features
+paper      full DAVIS 2016 train, paper-sized ``plm`` model, encoder    a GPU (CUDA, mixed precision)
+           trained, 20k steps at batch 32
+=========  ==========================================================  ==============================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .pairs import (FINETUNE_QUERY_AUG, FINETUNE_SEARCH_AUG, Augmentation, DataConfig, PairConfig,
+                    davis_train_sample_or_full)
+
+PROFILE_NAMES = ("smoke", "classroom", "paper")
+
+
+@dataclass
+class OptimConfig:
+    """Optimiser and learning-rate schedule (ours: Adam; the paper does not say).
+
+      optimizer     "adam" or "sgd" (momentum)
+      lr            peak learning rate
+      schedule      "constant", "step" (x gamma every step_size steps) or "cosine" (to min_lr_ratio * lr)
+      warmup        steps of linear warm-up from 0 (0: none)
+      grad_clip     clip the gradient norm to this (None: no clipping)
+    """
+
+    optimizer: str = "adam"
+    lr: float = 1e-4
+    weight_decay: float = 0.0
+    momentum: float = 0.9
+    schedule: str = "cosine"
+    step_size: int = 1000
+    gamma: float = 0.5
+    min_lr_ratio: float = 0.05
+    warmup: int = 0
+    grad_clip: float | None = 10.0
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in ("adam", "sgd"):
+            raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
+        if self.schedule not in ("constant", "step", "cosine"):
+            raise ValueError(f"schedule must be 'constant', 'step' or 'cosine', got {self.schedule!r}")
+
+
+@dataclass
+class CacheConfig:
+    """Cached encoder features (plmlib.train.feature_pool); only with the whole encoder frozen.
+
+      enabled           use the pool (None: when the whole encoder is frozen and the device is a CPU)
+      pool_size         pairs held
+      chunk             pairs encoded together (the pool is made of whole chunks)
+      refresh_every     steps between refreshes (0: never)
+      refresh_fraction  share of the pool replaced at each refresh
+    """
+
+    enabled: bool | None = None
+    pool_size: int = 1024
+    chunk: int = 16
+    refresh_every: int = 500
+    refresh_fraction: float = 0.25
+
+
+@dataclass
+class RunConfig:
+    """Where and how a run executes.
+
+      out_dir           checkpoints, loss.csv, config.yaml (keep big runs outside the repository)
+      checkpoint_every  steps between checkpoints (0: only at the end); keep_checkpoints: how many to keep
+      resume            "auto": continue from the newest checkpoint in out_dir if any; "never"; or a file
+      seed              seeds pairs, pool, initialisation and python/numpy/torch
+      device            "auto" (cuda > mps > cpu), "cpu", "cuda", ...
+      amp               mixed precision (float16 autocast + GradScaler); None: on with CUDA, off elsewhere
+      num_workers       DataLoader workers (0: pairs are cut in the training process)
+      threads           torch CPU threads of this process (None: torch's default). On a shared, loaded CPU one
+                        thread can be several times faster than two (measured on the 2-core machine: 0.14 s vs
+                        1.4 s per cached small-model step), because idle OpenMP threads spin waiting for each other
+      progress          tqdm progress bar with the loss
+      log_every         steps between progress-bar updates (loss.csv gets a row every step)
+    """
+
+    out_dir: str = "runs/train"
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 2
+    resume: str = "auto"
+    seed: int = 0
+    device: str = "auto"
+    amp: bool | None = None
+    num_workers: int = 0
+    threads: int | None = None
+    progress: bool = True
+    log_every: int = 10
+
+
+@dataclass
+class ModelChoice:
+    """The network to train.
+
+      preset       plmlib.model preset name ("small", "plm", ...)
+      overrides    PLMConfig field overrides (e.g. {"fc_widths": [1024, 1024]})
+      checkpoint   start from this checkpoint instead (pre-trained weights for fine-tuning)
+      pretrained   load the preset's encoder weights (False: random encoder; ignored with a checkpoint)
+      frozen_blocks  VGG blocks not trained in this stage; None: the model config's
+    """
+
+    preset: str = "small"
+    overrides: dict[str, Any] = field(default_factory=dict)
+    checkpoint: str | None = None
+    pretrained: bool = True
+    frozen_blocks: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.frozen_blocks is not None:
+            self.frozen_blocks = tuple(self.frozen_blocks)
+
+
+@dataclass
+class PretrainConfig:
+    """Stage 1 (slides: pre-training on DAVIS train pairs). ``batch_size`` is per process (DDP: x world size)."""
+
+    iterations: int = 2000
+    batch_size: int = 16
+    model: ModelChoice = field(default_factory=ModelChoice)
+    data: DataConfig = field(default_factory=DataConfig)
+    pairs: PairConfig = field(default_factory=PairConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    cache: CacheConfig = field(default_factory=CacheConfig)
+    run: RunConfig = field(default_factory=lambda: RunConfig(out_dir="runs/pretrain"))
+    profile: str = "custom"
+
+    stage = "pretrain"
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(dataclasses.asdict(self))
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "PretrainConfig":
+        return _from_dict(cls, d)
+
+
+@dataclass
+class FinetuneConfig:
+    """Stage 2 (slides: fine-tuning on the first frame of a new sequence, "using single frame").
+
+    Query = the first frame's object exactly as inference crops it; search = augmented windows of the same frame.
+    ``sequence`` names the sequence of ``data`` to fine-tune on.
+    """
+
+    sequence: str = ""
+    iterations: int = 200
+    batch_size: int = 8
+    model: ModelChoice = field(default_factory=lambda: ModelChoice(frozen_blocks=(1, 2, 3, 4, 5)))
+    data: DataConfig = field(default_factory=lambda: DataConfig(split="val"))
+    pairs: PairConfig = field(default_factory=lambda: PairConfig(
+        window_from="same", query_aug=Augmentation(**vars(FINETUNE_QUERY_AUG)),
+        search_aug=Augmentation(**vars(FINETUNE_SEARCH_AUG))))
+    optim: OptimConfig = field(default_factory=lambda: OptimConfig(lr=1e-4, schedule="constant"))
+    cache: CacheConfig = field(default_factory=lambda: CacheConfig(pool_size=128, refresh_every=0))
+    run: RunConfig = field(default_factory=lambda: RunConfig(out_dir="runs/finetune", checkpoint_every=0,
+                                                             resume="never", log_every=5))
+    profile: str = "custom"
+
+    stage = "finetune"
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(dataclasses.asdict(self))
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "FinetuneConfig":
+        return _from_dict(cls, d)
+
+
+# ---------------------------------------------------------------------------------------------------------------- #
+# profiles
+
+
+def pretrain_profile(name: str = "smoke") -> PretrainConfig:
+    """The pre-training config of a profile (see the module's table); change fields afterwards or with ``--set``."""
+    if name == "smoke":
+        return PretrainConfig(
+            profile=name, iterations=40, batch_size=4,
+            model=ModelChoice(preset="small"),
+            data=DataConfig(dataset="synthetic", scenarios=("translate", "rotate_scale", "occlusion", "distractor"),
+                            n_frames=8),
+            optim=OptimConfig(lr=1e-3, schedule="constant"),
+            cache=CacheConfig(enabled=False),
+            run=RunConfig(out_dir="runs/pretrain-smoke", checkpoint_every=10, log_every=5))
+    if name == "classroom":
+        root, _ = davis_train_sample_or_full()
+        return PretrainConfig(
+            profile=name, iterations=600, batch_size=16,
+            model=ModelChoice(preset="small"),
+            data=DataConfig(dataset="davis2016", root=root, split="train"),
+            optim=OptimConfig(lr=1e-3, schedule="cosine"),
+            cache=CacheConfig(enabled=True, pool_size=512, refresh_every=200, refresh_fraction=0.25),
+            run=RunConfig(out_dir="runs/pretrain-classroom", checkpoint_every=200))
+    if name == "paper":
+        return PretrainConfig(
+            profile=name, iterations=20000, batch_size=32,
+            model=ModelChoice(preset="plm", frozen_blocks=()),
+            data=DataConfig(dataset="davis2016", split="train"),
+            optim=OptimConfig(lr=1e-4, schedule="cosine", warmup=500),
+            cache=CacheConfig(enabled=False),
+            run=RunConfig(out_dir="runs/pretrain-paper", checkpoint_every=1000, num_workers=8))
+    raise ValueError(f"unknown profile {name!r} (expected one of {', '.join(PROFILE_NAMES)})")
+
+
+def finetune_profile(name: str = "smoke") -> FinetuneConfig:
+    """The fine-tuning config of a profile."""
+    if name == "smoke":
+        return FinetuneConfig(
+            profile=name, sequence="synthetic-translate-0", iterations=60, batch_size=8,
+            model=ModelChoice(preset="small"),
+            data=DataConfig(dataset="synthetic", scenarios=("translate",), n_frames=8),
+            optim=OptimConfig(lr=1e-3, schedule="constant"),
+            cache=CacheConfig(enabled=True, pool_size=64, refresh_every=0),
+            run=RunConfig(out_dir="runs/finetune-smoke", checkpoint_every=0, resume="never", log_every=5))
+    if name == "classroom":
+        root, _ = davis_train_sample_or_full()
+        return FinetuneConfig(
+            profile=name, sequence="blackswan", iterations=200, batch_size=8,
+            model=ModelChoice(preset="small", checkpoint="runs/pretrain-classroom/model.pt"),
+            data=DataConfig(dataset="davis2016", root=root, split="val"),
+            optim=OptimConfig(lr=1e-4, schedule="constant"),
+            cache=CacheConfig(enabled=True, pool_size=128, refresh_every=0))
+    if name == "paper":
+        return FinetuneConfig(
+            profile=name, sequence="blackswan", iterations=500, batch_size=16,
+            model=ModelChoice(preset="plm", checkpoint="runs/pretrain-paper/model.pt", frozen_blocks=(1, 2, 3)),
+            data=DataConfig(dataset="davis2016", split="val"),
+            optim=OptimConfig(lr=1e-5, schedule="constant"),
+            cache=CacheConfig(enabled=False))
+    raise ValueError(f"unknown profile {name!r} (expected one of {', '.join(PROFILE_NAMES)})")
+
+
+# ---------------------------------------------------------------------------------------------------------------- #
+# dict / YAML round trip and "--set a.b=value" overrides
+
+
+def _plain(value: Any) -> Any:
+    """Tuples -> lists, recursively (YAML- and JSON-friendly)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _from_dict(cls: type, d: dict[str, Any]) -> Any:
+    """Build a (nested) config dataclass from a dict; unknown keys raise TypeError."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(d) - set(fields)
+    if unknown:
+        raise TypeError(f"unknown {cls.__name__} fields: {sorted(unknown)}")
+    kwargs = {}
+    for name, value in d.items():
+        sub = _dataclass_type(fields[name].type)
+        kwargs[name] = _from_dict(sub, value) if sub is not None and isinstance(value, dict) else value
+    return cls(**kwargs)
+
+
+_NESTED = {c.__name__: c for c in (ModelChoice, DataConfig, PairConfig, OptimConfig, CacheConfig, RunConfig,
+                                   Augmentation)}
+
+
+def _dataclass_type(annotation: Any) -> type | None:
+    name = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    return _NESTED.get(name)
+
+
+def apply_overrides(config: Any, assignments: list[str]) -> Any:
+    """Apply ``key.sub=value`` strings (values parsed as YAML: 1e-3, [1024, 1024], null, true) to a config."""
+    for text in assignments:
+        if "=" not in text:
+            raise ValueError(f"--set expects key=value, got {text!r}")
+        key, raw = text.split("=", 1)
+        value = yaml.safe_load(raw)
+        *path, last = key.strip().split(".")
+        target = config
+        for part in path:
+            if not hasattr(target, part):
+                raise ValueError(f"unknown config field {key!r}")
+            target = getattr(target, part)
+        if not dataclasses.is_dataclass(target) or last not in {f.name for f in dataclasses.fields(target)}:
+            raise ValueError(f"unknown config field {key!r}")
+        annotation = next(f.type for f in dataclasses.fields(target) if f.name == last)
+        sub = _dataclass_type(annotation)
+        if sub is not None and isinstance(value, dict):
+            value = _from_dict(sub, value)
+        if "float" in str(annotation) and isinstance(value, (str, int)) and not isinstance(value, bool):
+            value = float(value)  # YAML 1.1 reads "3e-4" as a string
+        setattr(target, last, value)
+        if hasattr(target, "__post_init__"):
+            target.__post_init__()
+    return config
+
+
+def load_config(path: str | Path, stage: str) -> PretrainConfig | FinetuneConfig:
+    """A stage config from YAML (a bare config, or the ``config:`` key of a saved config.yaml)."""
+    d = yaml.safe_load(Path(path).read_text())
+    d = d.get("config", d)
+    return (PretrainConfig if stage == "pretrain" else FinetuneConfig).from_dict(d)

@@ -1,0 +1,110 @@
+"""A pool of pairs whose encoder features are cached: training a frozen-encoder PLM without re-running VGG-16.
+
+Our choice, for CPUs (shared/paper/README.md, measured: 3.2 s per step with the whole encoder frozen, 0.46 s with a
+pool of cached tap features). When every encoder parameter is frozen its output for a crop never changes, so the
+pool encodes ``size`` augmented pairs once (query and search tap features, stored in float16) and training steps
+draw their batches from it, running only the compressors, the three FC layers and the decoder. The price is less
+augmentation diversity: every ``refresh_every`` steps the oldest ``refresh_fraction`` of the pool is replaced by new
+pairs (round robin).
+
+Determinism: the pool is cut into chunks of ``chunk`` consecutive pair indices, always encoded together, and which
+chunk each slot holds is a function of the step alone (``chunks_at``): a run resumed at step k rebuilds exactly the
+pool the uninterrupted run held at step k, and batches are drawn with a generator seeded by (seed, rank, step).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from plmlib.model import PLMNet
+
+from .pairs import PairDataset, collate
+
+
+def encoder_is_frozen(net: PLMNet) -> bool:
+    """True when no encoder parameter is trained (the condition for caching its features)."""
+    return not any(p.requires_grad for p in net.encoder.parameters())
+
+
+class FeaturePool:
+    """Cached tap features of ``size`` pairs of ``pairs`` (this rank's share: indices n * world + rank)."""
+
+    def __init__(self, net: PLMNet, pairs: PairDataset, size: int, *, chunk: int = 16, refresh_every: int = 0,
+                 refresh_fraction: float = 0.25, seed: int = 0, rank: int = 0, world: int = 1,
+                 device: torch.device | str = "cpu", dtype: torch.dtype = torch.float16, progress: bool = True):
+        if not encoder_is_frozen(net):
+            raise ValueError("a feature pool needs the whole encoder frozen (frozen_blocks=(1, 2, 3, 4, 5))")
+        self.net, self.pairs, self.chunk = net, pairs, int(chunk)
+        self.slots = max(1, int(size) // self.chunk)  # chunks held
+        self.size = self.slots * self.chunk
+        self.refresh_every = int(refresh_every)
+        self.refresh_chunks = max(1, int(round(refresh_fraction * self.slots))) if refresh_every else 0
+        self.seed, self.rank, self.world = int(seed), int(rank), int(world)
+        self.device, self.dtype, self.progress = torch.device(device), dtype, progress
+        self.held = [-1] * self.slots  # chunk id currently in each slot (-1: none yet)
+        self.query: dict[str, torch.Tensor] = {}
+        self.search: dict[str, torch.Tensor] = {}
+        self.target: torch.Tensor | None = None
+
+    # -------------------------------------------------------------------------------------------------------------
+    def chunks_at(self, step: int) -> list[int]:
+        """The chunk id each slot holds while step ``step`` is computed: 0..slots-1 at first; refresh r (at step
+        r * refresh_every) gives the next refresh_chunks ids to the next slots, round robin."""
+        ids = list(range(self.slots))
+        if not self.refresh_every:
+            return ids
+        replaced = (step // self.refresh_every) * self.refresh_chunks  # chunk replacements so far
+        for slot in range(self.slots):
+            if replaced > slot:  # latest replacement k < replaced with k % slots == slot
+                k = slot + ((replaced - 1 - slot) // self.slots) * self.slots
+                ids[slot] = self.slots + k
+        return ids
+
+    def sync(self, step: int) -> int:
+        """Encode the chunks that step ``step`` needs and the pool lacks; returns how many were encoded."""
+        wanted = self.chunks_at(step)
+        todo = [s for s in range(self.slots) if self.held[s] != wanted[s]]
+        bar = tqdm(todo, desc=f"encoding pool (step {step})", unit="chunk", leave=False,
+                   disable=not self.progress or len(todo) < 2)
+        for slot in bar:
+            self._encode(slot, wanted[slot])
+        return len(todo)
+
+    @torch.no_grad()
+    def _encode(self, slot: int, chunk_id: int) -> None:
+        first = chunk_id * self.chunk
+        batch = collate([self.pairs[(first + k) * self.world + self.rank] for k in range(self.chunk)])
+        was_training = self.net.training
+        self.net.eval()
+        q = self.net.encode(batch["query"].to(self.device), batch["query_mask"].to(self.device))
+        s = self.net.encode(batch["search"].to(self.device))
+        self.net.train(was_training)
+        if self.target is None:  # allocate on first use, when the shapes are known
+            self.query = {t: torch.empty((self.size, *f.shape[1:]), dtype=self.dtype, device=self.device)
+                          for t, f in q.items()}
+            self.search = {t: torch.empty((self.size, *f.shape[1:]), dtype=self.dtype, device=self.device)
+                           for t, f in s.items()}
+            self.target = torch.empty((self.size, *batch["target"].shape[1:]), dtype=torch.uint8, device=self.device)
+        rows = slice(slot * self.chunk, (slot + 1) * self.chunk)
+        for t in q:
+            self.query[t][rows] = q[t].to(self.dtype)
+            self.search[t][rows] = s[t].to(self.dtype)
+        self.target[rows] = batch["target"].to(self.device, torch.uint8)
+        self.held[slot] = chunk_id
+
+    def batch(self, step: int, batch_size: int) -> dict:
+        """The batch of step ``step`` (drawn without replacement from the pool; float32 features)."""
+        rng = np.random.default_rng([self.seed, 2, self.rank, int(step)])
+        idx = torch.from_numpy(rng.choice(self.size, size=min(batch_size, self.size), replace=False)).to(self.device)
+        return {
+            "query_features": {t: f[idx].float() for t, f in self.query.items()},
+            "search_features": {t: f[idx].float() for t, f in self.search.items()},
+            "target": self.target[idx].long(),
+        }
+
+    def nbytes(self) -> int:
+        """Memory held by the cached features and targets."""
+        tensors = [*self.query.values(), *self.search.values()] + ([self.target] if self.target is not None else [])
+        return sum(t.numel() * t.element_size() for t in tensors)

@@ -1,0 +1,189 @@
+"""Stage 2, fine-tuning on the annotated first frame of a new sequence (slides, "Two-stage Training": "In
+fine-tuning, the networks learn specific target object appearance"; "New sequence (using single frame)"; "Without
+fine-tuning, the network will be distracted by a background similar to the trained objects").
+
+Query = the first frame's object exactly as inference will crop it; search = augmented windows of the same frame
+(translation, rotation, scale variation, flipping); target = the window's mask. One loop, top to bottom.
+
+    from plmlib.train import finetune, finetune_profile, first_frame_fit
+    config = finetune_profile("classroom"); config.sequence = "blackswan"
+    net = finetune(config)                                   # also: plm train finetune --sequence blackswan ...
+
+``first_frame_fit`` measures what fine-tuning changes: J (region IoU) of the network's mask on chosen frames, each
+segmented in one window placed around the ground-truth box of the previous frame (an oracle window: it isolates the
+network from the box tracking of plmlib.infer).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from plmlib import crops
+from plmlib.data import Sequence
+from plmlib.model import PLMNet, default_device, save_checkpoint
+from plmlib.provenance import save_config
+
+from .checkpointing import LossLog, find_resume, load_training_checkpoint, save_training_checkpoint, seed_everything
+from .config import FinetuneConfig, finetune_profile
+from .feature_pool import FeaturePool
+from .pairs import PairConfig, PairDataset, load_sequences
+from .pretrain import (Distributed, PairForward, build_net, make_batches, make_optimizer, to_device,
+                       trainable_parameters, use_feature_cache)
+
+
+def pick_sequence(config: FinetuneConfig) -> Sequence:
+    """The sequence named by ``config.sequence`` among ``config.data``'s (the first one when unnamed)."""
+    sequences = load_sequences(config.data)
+    if not config.sequence:
+        return sequences[0]
+    for seq in sequences:
+        if seq.name == config.sequence:
+            return seq
+    raise ValueError(f"no sequence {config.sequence!r} in {config.data.dataset} "
+                     f"(it has: {', '.join(s.name for s in sequences)})")
+
+
+def finetune(config: FinetuneConfig | None = None, sequence: Sequence | None = None) -> PLMNet:
+    """Fine-tune on the first frame of ``sequence`` (default: the one config.sequence names); returns the network.
+
+    Writes to config.run.out_dir: config.yaml, loss.csv, model.pt, and resumable checkpoints if checkpoint_every."""
+    config = copy.deepcopy(config or finetune_profile("smoke"))
+    run = config.run
+    device = default_device() if run.device == "auto" else torch.device(run.device)
+    out = Path(run.out_dir)
+    if run.threads:
+        torch.set_num_threads(run.threads)
+    seed_everything(run.seed)
+
+    net = build_net(config.model).to(device)
+    config.pairs.crop_size = net.config.crop_size
+    sequence = sequence if sequence is not None else pick_sequence(config)
+    out.mkdir(parents=True, exist_ok=True)
+    save_config(out / "config.yaml", {"stage": "finetune", **config.to_dict(), "sequence_used": sequence.name,
+                                      "model_config": net.config.to_dict()})
+    pairs = PairDataset([sequence], config.pairs, seed=run.seed, first_frame_only=True)
+    model = PairForward(net)
+
+    optimizer, scheduler = make_optimizer(net, config.optim, config.iterations)
+    amp = device.type == "cuda" if run.amp is None else bool(run.amp)
+    scaler = torch.amp.GradScaler(device.type, enabled=amp)
+
+    start = 0
+    resume_from = find_resume(out, run.resume)
+    if resume_from is not None:
+        start = int(load_training_checkpoint(resume_from, net, optimizer=optimizer, scheduler=scheduler,
+                                             scaler=scaler)["step"])
+
+    pool = None
+    if use_feature_cache(config.cache, net, device):
+        pool = FeaturePool(net, pairs, config.cache.pool_size, chunk=config.cache.chunk,
+                           refresh_every=config.cache.refresh_every, refresh_fraction=config.cache.refresh_fraction,
+                           seed=run.seed, device=device, progress=run.progress)
+    ddp = Distributed(device=device)
+    batches = make_batches(pairs, start, config.iterations, config.batch_size, pool=pool, ddp=ddp,
+                           num_workers=run.num_workers)
+
+    log = LossLog(out / "loss.csv", resume_step=start)
+    bar = tqdm(range(start, config.iterations), initial=start, total=config.iterations,
+               desc=f"fine-tuning {sequence.name}", unit="step", disable=not run.progress, mininterval=2.0)
+    params = trainable_parameters(net)
+    net.train()
+    started = time.perf_counter()
+    for step, batch in zip(bar, batches):
+        batch = to_device(batch, device)
+        with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
+            logits = model(batch)
+        loss = F.cross_entropy(logits.float(), batch["target"])
+
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        if config.optim.grad_clip:
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(params, config.optim.grad_clip)
+        scaler.step(optimizer)
+        scaler.update()
+        scheduler.step()
+
+        lr = optimizer.param_groups[0]["lr"]
+        log.write(step + 1, loss.item(), lr, time.perf_counter() - started)
+        if (step + 1) % run.log_every == 0:
+            bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
+        if run.checkpoint_every and ((step + 1) % run.checkpoint_every == 0 or step + 1 == config.iterations):
+            save_training_checkpoint(out, net, step=step + 1, optimizer=optimizer, scheduler=scheduler,
+                                     scaler=scaler, config=config.to_dict(), keep=run.keep_checkpoints,
+                                     sampler={"step": step + 1, "batch_size": config.batch_size, "world_size": 1,
+                                              "pool": pool is not None})
+    bar.close()
+    log.close()
+    save_checkpoint(out / "model.pt", net, extra={"stage": "finetune", "sequence": sequence.name,
+                                                   "step": config.iterations, "train_config": config.to_dict()})
+    net.eval()
+    return net
+
+
+# ---------------------------------------------------------------------------------------------------------------- #
+# evidence: how well the network fits the first frame (and a few later ones)
+
+
+def jaccard(prediction: np.ndarray, truth: np.ndarray) -> float:
+    """Region similarity J (IoU) of two binary masks; 1.0 when both are empty."""
+    p, t = np.asarray(prediction) > 0, np.asarray(truth) > 0
+    union = np.logical_or(p, t).sum()
+    return 1.0 if union == 0 else float(np.logical_and(p, t).sum() / union)
+
+
+@torch.no_grad()
+def segment_in_window(net: PLMNet, query_vec: torch.Tensor, frame: np.ndarray, window, pad: str = "mean") -> np.ndarray:
+    """Foreground probability of a full frame from one search window (0 outside it): crop, segment, paste."""
+    device = query_vec.device
+    size = net.config.crop_size
+    search = crops.image_to_tensor(crops.crop_image(frame, window, size, pad))[None].to(device)
+    probability = net.foreground_probability(net.segment(query_vec, search))[0].float().cpu().numpy()
+    canvas = crops.Canvas(frame.shape[:2])
+    canvas.add(probability, window)
+    return canvas.average()
+
+
+@torch.no_grad()
+def first_frame_fit(net: PLMNet, sequence: Sequence, frames: list[int] | tuple[int, ...] = (0,),
+                    pairs: PairConfig | None = None, threshold: float = 0.5) -> list[dict]:
+    """J per frame: the query is the first frame's object (cropped as inference does); frame t is segmented in the
+    window around the ground-truth box of frame t - 1 (frame 0: its own box), thresholded at ``threshold``."""
+    c = pairs or PairConfig()
+    was_training = net.training
+    net.eval()
+    device = next(net.parameters()).device
+    first, first_mask = np.asarray(sequence.frames[0]), sequence.first_mask
+    q_rgb, q_mask, _ = crops.crop_query(first, first_mask, net.config.crop_size, c.context, square=c.square,
+                                        min_side=c.min_side, pad=c.pad)
+    query_vec = net.encode_query(crops.image_to_tensor(q_rgb)[None].to(device),
+                                 crops.mask_to_tensor(q_mask)[None].to(device))
+    rows = []
+    for t in frames:
+        box = None
+        for k in range(max(t - 1, 0), -1, -1):  # the previous frame's box, else the nearest earlier annotated one
+            box = crops.mask_box(sequence.masks[k])
+            if box is not None:
+                break
+        window = crops.context_window(box, c.context, square=c.square, min_side=c.min_side)
+        probability = segment_in_window(net, query_vec, np.asarray(sequence.frames[t]), window, c.pad)
+        truth = np.asarray(sequence.masks[t])
+        rows.append({"sequence": sequence.name, "frame": int(t),
+                     "J": jaccard(probability >= threshold, truth)})
+    net.train(was_training)
+    return rows
+
+
+if __name__ == "__main__":  # python -m plmlib.train.finetune ... == plm train finetune ...
+    import sys
+
+    from .cli import main
+
+    raise SystemExit(main(["finetune", *sys.argv[1:]]))

@@ -1,0 +1,308 @@
+"""Stage 1, pre-training (slides, "Two-stage Training": cropping, augmentation, resizing, probability vs ground
+truth, loss), as one loop to read top to bottom, torchvision reference-script style. Also the pieces that the
+fine-tuning loop reuses: building the network, the optimiser and schedule, the device / DistributedDataParallel
+set-up, and ``PairForward`` (what a training step runs).
+
+    from plmlib.train import pretrain, pretrain_profile
+    config = pretrain_profile("classroom"); config.iterations = 300
+    net = pretrain(config)                                  # also: plm train pretrain --profile classroom
+
+Scale-out: under ``torchrun --nproc_per_node N -m plmlib.cli train pretrain ...`` every process trains a replica
+wrapped in DistributedDataParallel (gloo on CPU, nccl on GPU); ``batch_size`` is per process and rank r takes the
+pairs (step * N + r) * batch_size + k, so N processes at batch b see the same pairs as one process at batch N * b.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, Sampler
+from tqdm.auto import tqdm
+
+from plmlib.model import PLMNet, build_model, default_device, load_checkpoint, save_checkpoint
+from plmlib.provenance import save_config
+
+from .checkpointing import (LossLog, find_resume, load_training_checkpoint, save_training_checkpoint,
+                            seed_everything)
+from .config import CacheConfig, ModelChoice, OptimConfig, PretrainConfig, pretrain_profile
+from .feature_pool import FeaturePool, encoder_is_frozen
+from .pairs import PairDataset, collate, load_sequences
+
+# ---------------------------------------------------------------------------------------------------------------- #
+# pieces shared with fine-tuning
+
+
+@dataclass
+class Distributed:
+    """This process's place in a (possibly single-process) run."""
+
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+    device: torch.device = torch.device("cpu")
+    initialised_here: bool = False
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def setup_distributed(device: str = "auto") -> Distributed:
+    """Read torchrun's environment (RANK, WORLD_SIZE, LOCAL_RANK); with more than one process, join the process
+    group (nccl on CUDA, gloo otherwise). Picks the device: cuda:LOCAL_RANK, else ``device`` ("auto": default_device)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank, local_rank = int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0"))
+    chosen = default_device() if device == "auto" else torch.device(device)
+    if chosen.type == "cuda":
+        chosen = torch.device("cuda", local_rank if world > 1 else (chosen.index or 0))
+        torch.cuda.set_device(chosen)
+    here = False
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if chosen.type == "cuda" else "gloo")
+        here = True
+    return Distributed(rank, world, local_rank, chosen, here)
+
+
+def build_net(choice: ModelChoice) -> PLMNet:
+    """The network of a stage: a preset (with overrides and its encoder weights) or a checkpoint; then the stage's
+    frozen blocks (recorded in the model's config, so checkpoints say what was trained)."""
+    if choice.checkpoint:
+        net = load_checkpoint(choice.checkpoint, map_location="cpu")
+    else:
+        net = build_model(choice.preset, pretrained=choice.pretrained, **dict(choice.overrides))
+    if choice.frozen_blocks is not None:
+        net.encoder.freeze_blocks(tuple(choice.frozen_blocks))
+        net.config = net.config.replace(frozen_blocks=tuple(choice.frozen_blocks))
+    return net
+
+
+def trainable_parameters(net: nn.Module) -> list[nn.Parameter]:
+    return [p for p in net.parameters() if p.requires_grad]
+
+
+class LRSchedule:
+    """Learning-rate factor per step: linear warm-up, then constant, step decay or cosine (OptimConfig)."""
+
+    def __init__(self, optim: OptimConfig, iterations: int):
+        self.schedule, self.warmup, self.iterations = optim.schedule, int(optim.warmup), int(iterations)
+        self.step_size, self.gamma, self.min_ratio = int(optim.step_size), float(optim.gamma), optim.min_lr_ratio
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup:
+            return (step + 1) / self.warmup
+        if self.schedule == "step":
+            return self.gamma ** ((step - self.warmup) // max(1, self.step_size))
+        if self.schedule == "cosine":
+            t = min(1.0, (step - self.warmup) / max(1, self.iterations - self.warmup))
+            return self.min_ratio + (1.0 - self.min_ratio) * 0.5 * (1.0 + math.cos(math.pi * t))
+        return 1.0
+
+
+def make_optimizer(net: nn.Module, optim: OptimConfig, iterations: int):
+    """(optimizer, scheduler) over the trainable parameters; the scheduler steps once per training step."""
+    params = trainable_parameters(net)
+    if not params:
+        raise ValueError("nothing to train: every parameter is frozen")
+    if optim.optimizer == "adam":
+        optimizer = torch.optim.Adam(params, lr=optim.lr, weight_decay=optim.weight_decay)
+    else:
+        optimizer = torch.optim.SGD(params, lr=optim.lr, momentum=optim.momentum, weight_decay=optim.weight_decay)
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, LRSchedule(optim, iterations))
+
+
+class PairForward(nn.Module):
+    """One training forward pass on a batch of pairs -> logits (B, 2, S, S); this is what DDP wraps.
+
+    A batch holds images (query, query_mask, search: the whole network runs) or cached encoder features
+    (query_features, search_features: the frozen encoder is skipped, see feature_pool)."""
+
+    def __init__(self, net: PLMNet):
+        super().__init__()
+        self.net = net
+
+    def forward(self, batch: dict) -> torch.Tensor:
+        net = self.net
+        if "query_features" in batch:
+            query_vec = net.flatten(net.compress(batch["query_features"]))
+            search_vec = net.flatten(net.compress(batch["search_features"]))
+            return net.decode(net.match(query_vec, search_vec))
+        return net(batch["query"], batch["query_mask"], batch["search"])
+
+
+def use_feature_cache(cache: CacheConfig, net: PLMNet, device: torch.device) -> bool:
+    """Cache encoder features? As configured; None = when the whole encoder is frozen and we are on a CPU."""
+    if cache.enabled is None:
+        return encoder_is_frozen(net) and device.type == "cpu"
+    return bool(cache.enabled)
+
+
+def to_device(batch: Any, device: torch.device) -> Any:
+    if isinstance(batch, dict):
+        return {k: to_device(v, device) for k, v in batch.items()}
+    return batch.to(device, non_blocking=True) if torch.is_tensor(batch) else batch
+
+
+class StepBatchSampler(Sampler):
+    """The data sampler: for steps start .. end - 1, this rank's pair indices (step * world + rank) * batch + k.
+
+    Its position is the step, saved in every checkpoint: a resumed run continues with the very next pairs."""
+
+    def __init__(self, start: int, end: int, batch_size: int, rank: int = 0, world: int = 1):
+        self.start, self.end, self.batch_size, self.rank, self.world = start, end, batch_size, rank, world
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for step in range(self.start, self.end):
+            first = (step * self.world + self.rank) * self.batch_size
+            yield list(range(first, first + self.batch_size))
+
+    def __len__(self) -> int:
+        return max(0, self.end - self.start)
+
+
+def make_batches(pairs: PairDataset, start: int, end: int, batch_size: int, *, pool: FeaturePool | None,
+                 ddp: Distributed, num_workers: int = 0) -> Iterator[dict]:
+    """The batches of steps start .. end - 1: from the feature pool, or cut by a DataLoader."""
+    if pool is not None:
+        def from_pool() -> Iterator[dict]:
+            for step in range(start, end):
+                pool.sync(step)
+                yield pool.batch(step, batch_size)
+        return from_pool()
+    loader = DataLoader(pairs, batch_sampler=StepBatchSampler(start, end, batch_size, ddp.rank, ddp.world),
+                        collate_fn=collate, num_workers=num_workers, pin_memory=ddp.device.type == "cuda")
+    return iter(loader)
+
+
+def mean_over_processes(value: torch.Tensor, ddp: Distributed) -> float:
+    """The loss averaged over the DDP processes (for the log), as a float."""
+    if ddp.world > 1:
+        value = value.detach().clone()
+        dist.all_reduce(value)
+        value /= ddp.world
+    return float(value.detach())
+
+
+# ---------------------------------------------------------------------------------------------------------------- #
+# the loop
+
+
+def pretrain(config: PretrainConfig | None = None) -> PLMNet:
+    """Pre-train on pairs of ``config.data`` (default profile: smoke); returns the trained network.
+
+    Writes to config.run.out_dir: config.yaml (with provenance), loss.csv, checkpoints/checkpoint_<step>.pt every
+    checkpoint_every steps and at the end (resumable; none when checkpoint_every = 0), and model.pt (the final
+    weights, for load_checkpoint / fine-tuning).
+    """
+    config = copy.deepcopy(config or pretrain_profile("smoke"))
+    run = config.run
+    ddp = setup_distributed(run.device)
+    device, out = ddp.device, Path(run.out_dir)
+    if run.threads:
+        torch.set_num_threads(run.threads)
+    seed_everything(run.seed)  # the same initialisation in every process (DDP also broadcasts rank 0's)
+
+    # The network and its pairs. Crops are cut at the network's crop size.
+    net = build_net(config.model).to(device)
+    config.pairs.crop_size = net.config.crop_size
+    if ddp.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+        save_config(out / "config.yaml", {"stage": "pretrain", **config.to_dict(), "world_size": ddp.world,
+                                          "model_config": net.config.to_dict()})
+    pairs = PairDataset(load_sequences(config.data), config.pairs, seed=run.seed)
+    model: nn.Module = PairForward(net)
+    if ddp.world > 1:
+        model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+
+    optimizer, scheduler = make_optimizer(net, config.optim, config.iterations)
+    amp = device.type == "cuda" if run.amp is None else bool(run.amp)
+    scaler = torch.amp.GradScaler(device.type, enabled=amp)
+
+    # Resume: weights, optimiser, schedule, scaler, RNG states and the sampler position (= the step).
+    start = 0
+    resume_from = find_resume(out, run.resume)
+    if resume_from is not None:
+        extra = load_training_checkpoint(resume_from, net, optimizer=optimizer, scheduler=scheduler, scaler=scaler)
+        start = int(extra["step"])
+        expected = {"batch_size": config.batch_size, "world_size": ddp.world}
+        saved = {k: extra["sampler"].get(k) for k in expected}
+        if saved != expected:
+            raise ValueError(f"{resume_from} was written with {saved}, this run has {expected}: the pairs would "
+                             f"differ; resume with the same batch size and number of processes")
+        if ddp.is_main:
+            print(f"resuming from {resume_from} at step {start}", flush=True)
+
+    pool = None
+    if use_feature_cache(config.cache, net, device):
+        c = config.cache
+        pool = FeaturePool(net, pairs, c.pool_size, chunk=c.chunk, refresh_every=c.refresh_every,
+                           refresh_fraction=c.refresh_fraction, seed=run.seed, rank=ddp.rank, world=ddp.world,
+                           device=device, progress=run.progress and ddp.is_main)
+    batches = make_batches(pairs, start, config.iterations, config.batch_size, pool=pool, ddp=ddp,
+                           num_workers=run.num_workers)
+
+    log = LossLog(out / "loss.csv", resume_step=start, enabled=ddp.is_main)
+    bar = tqdm(range(start, config.iterations), initial=start, total=config.iterations, desc="pre-training",
+               unit="step", disable=not (run.progress and ddp.is_main), mininterval=2.0)
+    params = trainable_parameters(net)
+    net.train()
+    started = time.perf_counter()
+    for step, batch in zip(bar, batches):
+        batch = to_device(batch, device)
+        with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
+            logits = model(batch)
+        loss = F.cross_entropy(logits.float(), batch["target"])  # two-class per-pixel cross-entropy
+
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        if config.optim.grad_clip:
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(params, config.optim.grad_clip)
+        scaler.step(optimizer)
+        scaler.update()
+        scheduler.step()
+
+        loss_value, lr = mean_over_processes(loss, ddp), optimizer.param_groups[0]["lr"]
+        log.write(step + 1, loss_value, lr, time.perf_counter() - started)
+        if (step + 1) % run.log_every == 0:
+            bar.set_postfix(loss=f"{loss_value:.4f}", lr=f"{lr:.2e}", refresh=False)
+        if ddp.is_main and run.checkpoint_every and ((step + 1) % run.checkpoint_every == 0
+                                                     or step + 1 == config.iterations):
+            save_training_checkpoint(out, net, step=step + 1, optimizer=optimizer, scheduler=scheduler,
+                                     scaler=scaler, config=config.to_dict(), keep=run.keep_checkpoints,
+                                     sampler={"step": step + 1, "batch_size": config.batch_size,
+                                              "world_size": ddp.world, "pool": pool is not None})
+    bar.close()
+    log.close()
+
+    if ddp.is_main:
+        save_checkpoint(out / "model.pt", net, extra={"stage": "pretrain", "step": config.iterations,
+                                                       "train_config": config.to_dict()})
+    if ddp.world > 1:
+        dist.barrier()
+        if ddp.initialised_here:
+            dist.destroy_process_group()
+    return net
+
+
+def replace(config: PretrainConfig, **changes: Any) -> PretrainConfig:
+    """A copy of a config with top-level fields changed (e.g. ``replace(cfg, iterations=10)``)."""
+    return dataclasses.replace(copy.deepcopy(config), **changes)
+
+
+if __name__ == "__main__":  # python -m plmlib.train.pretrain ... == plm train pretrain ...
+    import sys
+
+    from .cli import main
+
+    raise SystemExit(main(["pretrain", *sys.argv[1:]]))
