@@ -167,7 +167,8 @@ def read_loss_csv(path: str | Path) -> dict[str, np.ndarray]:
 
 
 def plot_loss(csv_path: str | Path, png_path: str | Path, title: str = "pre-training loss",
-              smooth: int = 50, marks: list[int] | tuple[int, ...] = (), marks_label: str = "feature pool refreshed") -> Path:
+              smooth: int = 50, marks: list[int] | tuple[int, ...] = (),
+              marks_label: str = "feature pool refreshed") -> Path:
     """A PNG of the per-step loss (light) and its running mean over ``smooth`` steps (dark), log-scaled y;
     ``marks``: steps drawn as dotted vertical lines (e.g. feature-pool refreshes, where fresh pairs arrive)."""
     import matplotlib
@@ -187,7 +188,7 @@ def plot_loss(csv_path: str | Path, png_path: str | Path, title: str = "pre-trai
     ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel("pixel cross-entropy")
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3, which="both")
     ax.legend()
     fig.tight_layout()

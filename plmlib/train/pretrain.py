@@ -60,7 +60,8 @@ class Distributed:
 
 def setup_distributed(device: str = "auto") -> Distributed:
     """Read torchrun's environment (RANK, WORLD_SIZE, LOCAL_RANK); with more than one process, join the process
-    group (nccl on CUDA, gloo otherwise). Picks the device: cuda:LOCAL_RANK, else ``device`` ("auto": default_device)."""
+    group (nccl on CUDA, gloo otherwise). Picks the device: cuda:LOCAL_RANK, else ``device`` ("auto":
+    default_device)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank, local_rank = int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0"))
     chosen = default_device() if device == "auto" else torch.device(device)
