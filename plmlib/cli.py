@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "notebooks": ("plmlib.course", "execute the notebook course with papermill (profiles smoke, classroom, paper)"),
     "segment": ("plmlib.segment", "segment a video from its first-frame mask"),
     "evaluate": ("plmlib.metrics.evaluate", "score a results folder against a dataset (DAVIS protocol)"),
+    "reproduce": ("plmlib.reproduce", "the paper's protocol on DAVIS 2016 val: fine-tune, segment (PLM variants), score"),
     "train": ("plmlib.train.cli", "two-stage training: plm train pretrain ... / plm train finetune ..."),
 }
 

@@ -1,10 +1,21 @@
-"""``plm segment``: segment any video from its first-frame mask and write DAVIS PNGs and an overlay video."""
+"""``plm segment``: segment any video from its first-frame mask and write DAVIS PNGs and an overlay video.
+
+    plm segment VIDEO --mask FIRST_MASK.png --out DIR [--method plm|plm_p|plm_u|bvs|flow|...]
+                      [--checkpoint MODEL.pt] [--device cpu|cuda] [--no-finetune]
+
+VIDEO is a folder of frames or a video file. The mask is a PNG id map (DAVIS 2016: one object; DAVIS 2017 style
+palette masks: several objects, written back with the same ids). PLM methods fine-tune on the first frame first
+(slides: two-stage training) unless ``--no-finetune``. Which network PLM uses: ``--checkpoint`` if given, else the
+release pre-trained on DAVIS 2016 train that ships with plmlib (plmlib/weights/README.md); ``--checkpoint none``: a
+fresh ``small`` model with the hed encoder weights, fine-tuned on the first frame only (fast, weak). ``timing.json`` splits the time into start (fine-tuning), network, the rest of each step, and I/O.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -13,6 +24,30 @@ from plmlib.data import Sequence, load_video
 from plmlib.io import atomic_write, write_mask, write_overlay_video
 from plmlib.provenance import save_config
 from plmlib.segmenter import METHODS, create_segmenter, segment_video
+
+PLM_METHODS = ("plm", "plm_p", "plm_u")
+
+
+class _TimedFrames:
+    """Wraps a frame sequence: counts the seconds spent reading frames, keeps its length (for segment_video)."""
+
+    def __init__(self, frames):
+        self.frames, self.seconds = frames, 0.0
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __iter__(self) -> Iterator:
+        iterator = iter(self.frames)
+        while True:
+            started = time.perf_counter()
+            try:
+                frame = next(iterator)
+            except StopIteration:
+                return
+            finally:
+                self.seconds += time.perf_counter() - started
+            yield frame
 
 
 def segment_sequence(
@@ -27,26 +62,44 @@ def segment_sequence(
     """Segment ``sequence`` from its first mask; write ``out_dir/<frame>.png`` (DAVIS palette) and an overlay.
 
     Masks are streamed to disk as they are produced, so memory does not grow with the video's length.
-    Returns a timing summary (also written to ``out_dir/timing.json``).
+    Returns a timing summary (also written to ``out_dir/timing.json``): ``seconds`` (all), ``seconds_per_frame``
+    (all / propagated frames), ``start_seconds`` (first frame: fine-tuning for PLM), ``step_seconds_per_frame``
+    (segmenting only), ``io_seconds_per_frame`` (reading frames, writing masks); PLM methods add
+    ``finetune_seconds``, ``network_seconds_per_frame`` and ``rest_seconds_per_frame`` (step minus network).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if method in PLM_METHODS:
+        method_options["progress"] = progress  # the fine-tuning's progress bar
     segmenter = create_segmenter(method, **method_options)
     names = sequence.frame_names
+    frames = _TimedFrames(sequence.frames)
     started = time.perf_counter()
     bar = tqdm(total=len(sequence), desc=f"{method} {sequence.name}", unit="frame", disable=not progress)
-    for index, mask in enumerate(segment_video(segmenter, sequence.frames, sequence.first_mask)):
+    write_seconds, start_seconds = 0.0, 0.0
+    for index, mask in enumerate(segment_video(segmenter, frames, sequence.first_mask)):
+        if index == 0:
+            start_seconds = time.perf_counter() - started - frames.seconds
+        written = time.perf_counter()
         write_mask(out_dir / f"{names[index]}.png", mask)
+        write_seconds += time.perf_counter() - written
         bar.update(1)
     bar.close()
     seconds = time.perf_counter() - started
+    steps = max(len(sequence) - 1, 1)
     timing = {
         "sequence": sequence.name,
         "method": method,
         "frames": len(sequence),
+        "size": list(sequence.size),
         "seconds": round(seconds, 4),
-        "seconds_per_frame": round(seconds / max(len(sequence) - 1, 1), 4),
+        "seconds_per_frame": round(seconds / steps, 4),
+        "start_seconds": round(start_seconds, 4),
+        "step_seconds_per_frame": round((seconds - start_seconds - frames.seconds - write_seconds) / steps, 4),
+        "io_seconds_per_frame": round((frames.seconds + write_seconds) / steps, 4),
     }
+    if hasattr(segmenter, "timing_summary"):
+        timing.update(segmenter.timing_summary())
     if overlay:
         from plmlib.io import read_mask
 
@@ -57,21 +110,55 @@ def segment_sequence(
     return timing
 
 
+def plm_options(checkpoint: str | Path | None = None, device: str | None = None, finetune: bool = True,
+                finetune_iterations: int | None = None) -> dict:
+    """Constructor options of the PLM methods from the command line's flags."""
+    options: dict = {"finetune": finetune}
+    if checkpoint is not None:
+        options["checkpoint"] = None if str(checkpoint).lower() == "none" else str(checkpoint)
+    if device is not None:
+        options["device"] = device
+    if finetune_iterations is not None:
+        options["finetune_options"] = {"iterations": int(finetune_iterations)}
+    return options
+
+
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("video", type=Path, help="a folder of frames (jpg/png) or a video file (mp4/avi)")
-    parser.add_argument("--mask", required=True, type=Path, help="the first frame's mask (PNG, any mode)")
+    parser.add_argument("--mask", required=True, type=Path,
+                        help="the first frame's mask (PNG id map; several ids = several objects)")
     parser.add_argument("--out", required=True, type=Path, help="output folder for <frame>.png masks and overlay.mp4")
     parser.add_argument("--method", default="flow", choices=sorted(METHODS), help="segmentation method")
     parser.add_argument("--no-overlay", action="store_true", help="do not write overlay.mp4")
     parser.add_argument("--fps", type=float, default=10.0, help="frame rate of the overlay video")
+    plm = parser.add_argument_group("PLM methods (plm, plm_p, plm_u)")
+    plm.add_argument("--checkpoint", default=None,
+                     help="plmlib checkpoint or release to start from (default: the shipped pre-trained release; "
+                          "'none': a fresh 'small' model with hed encoder weights, fine-tuned on the first frame)")
+    plm.add_argument("--device", default=None, help="cpu, cuda, mps (default: cuda > mps > cpu)")
+    plm.add_argument("--no-finetune", action="store_true", help="do not fine-tune on the first frame")
+    plm.add_argument("--finetune-iterations", type=int, default=None, help="fine-tuning steps (default: 150 for a fresh model, 100 from a checkpoint; "
+                          "see plmlib.infer.segmenter.finetune_defaults)")
 
 
 def run(args: argparse.Namespace) -> int:
     sequence = load_video(args.video, first_mask=args.mask)
-    timing = segment_sequence(sequence, args.out, method=args.method, overlay=not args.no_overlay, fps=args.fps)
-    save_config(args.out / "config.yaml", {"video": str(args.video), "mask": str(args.mask), "method": args.method})
-    print(
-        f"{timing['frames']} frames segmented with {args.method} in {timing['seconds']:.1f} s "
-        f"({timing['seconds_per_frame']:.3f} s/frame); masks and overlay.mp4 in {args.out}"
-    )
+    options = {}
+    if args.method in PLM_METHODS:
+        if args.checkpoint is not None and args.checkpoint.lower() != "none" and not Path(args.checkpoint).is_file():
+            raise FileNotFoundError(f"{args.checkpoint}: no such checkpoint file")
+        options = plm_options(args.checkpoint, args.device, not args.no_finetune, args.finetune_iterations)
+    elif args.checkpoint is not None or args.no_finetune or args.finetune_iterations is not None:
+        raise ValueError(f"--checkpoint, --no-finetune and --finetune-iterations apply to {', '.join(PLM_METHODS)}, "
+                         f"not to {args.method}")
+    timing = segment_sequence(sequence, args.out, method=args.method, overlay=not args.no_overlay, fps=args.fps,
+                              **options)
+    save_config(args.out / "config.yaml", {"video": str(args.video), "mask": str(args.mask), "method": args.method,
+                                           **options})
+    line = (f"{timing['frames']} frames segmented with {args.method} in {timing['seconds']:.1f} s "
+            f"({timing['seconds_per_frame']:.3f} s/frame)")
+    if "finetune_seconds" in timing:
+        line += (f"; fine-tuning {timing['finetune_seconds']:.1f} s, then per frame: network "
+                 f"{timing['network_seconds_per_frame']:.3f} s, rest {timing['rest_seconds_per_frame']:.3f} s")
+    print(f"{line}; masks and overlay.mp4 in {args.out}")
     return 0

@@ -22,6 +22,9 @@ METHODS: dict[str, str] = {
     "flow": "plmlib.baselines.flow:FlowPropagation",
     "superpixel": "plmlib.baselines.superpixel:SuperpixelPropagation",
     "bvs": "plmlib.baselines.bvs:BilateralSpaceSegmentation",
+    "plm": "plmlib.infer.segmenter:PLMSegmenter",
+    "plm_p": "plmlib.infer.segmenter:PLMPSegmenter",
+    "plm_u": "plmlib.infer.segmenter:PLMUSegmenter",
 }
 
 

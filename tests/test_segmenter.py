@@ -5,6 +5,19 @@ from plmlib.data import make_video
 from plmlib.io import FrameError, MaskError
 from plmlib.segmenter import METHODS, create_segmenter, segment_video
 
+# The learned methods fine-tune a network on the first frame: a fresh ``small`` one here (slow: about a minute on
+# this CPU), held to a lower overlap than the propagation baselines, which copy a static mask exactly.
+LEARNED = {"plm", "plm_p", "plm_u"}
+LEARNED_OPTIONS = {"checkpoint": None, "preset": "small", "device": "cpu", "finetune_options": {"iterations": 80}}
+
+
+def each_method():
+    return [pytest.param(m, marks=pytest.mark.slow) if m in LEARNED else m for m in sorted(METHODS)]
+
+
+def make(method):
+    return create_segmenter(method, **(LEARNED_OPTIONS if method in LEARNED else {}))
+
 
 def iou(a, b):
     a, b = a > 0, b > 0
@@ -12,12 +25,13 @@ def iou(a, b):
     return 1.0 if union == 0 else (a & b).sum() / union
 
 
-@pytest.mark.parametrize("method", sorted(METHODS))
+@pytest.mark.parametrize("method", each_method())
 def test_a_static_object_is_kept(method):
     video = make_video("translate", n_frames=1)
     frames = [video.frames[0]] * 5
-    masks = list(segment_video(create_segmenter(method), frames, video.first_mask))
-    assert len(masks) == 5 and all(iou(m, video.first_mask) > 0.97 for m in masks)
+    masks = list(segment_video(make(method), frames, video.first_mask))
+    least = 0.85 if method in LEARNED else 0.97
+    assert len(masks) == 5 and all(iou(m, video.first_mask) > least for m in masks)
 
 
 def test_flow_follows_a_moving_object_for_a_few_frames():
@@ -28,12 +42,12 @@ def test_flow_follows_a_moving_object_for_a_few_frames():
     assert followed[3] > 0.6 and followed[3] > static[3] + 0.2
 
 
-@pytest.mark.parametrize("method", sorted(METHODS))
+@pytest.mark.parametrize("method", each_method())
 def test_two_objects_keep_their_ids(method):
     video = make_video("translate", n_frames=1)
     mask = video.first_mask.copy()
     mask[:20, :20] = 7
-    masks = list(segment_video(create_segmenter(method), [video.frames[0]] * 3, mask))
+    masks = list(segment_video(make(method), [video.frames[0]] * 3, mask))
     assert set(np.unique(masks[-1])) == {0, 1, 7}
 
 

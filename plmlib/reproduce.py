@@ -1,0 +1,126 @@
+"""``plm reproduce``: the paper's protocol on DAVIS 2016 val for PLM and its variants, resumable, then scored.
+
+    plm reproduce --davis-root $PLM_DAVIS_ROOT --variants plm plm_p plm_u --out outputs/davis2016_val \\
+                  --results results/davis2016_val
+
+For every val sequence: the network (``--checkpoint``, default the release that ships with plmlib) is fine-tuned
+**once** on the first frame (slides: two-stage training), then each variant segments the sequence from that same
+fine-tuned network (PLM, PLM_P and PLM_U differ only at inference, so sharing the fine-tuning is exact, and
+cheaper). Masks go to ``OUT/<variant>/<sequence>/``; a sequence is done when its ``timing.json`` exists (written
+last, atomically), so an interrupted run resumes where it stopped. Then each variant is scored with the official
+protocol (plmlib.metrics.evaluate) into ``RESULTS/<variant>/`` with the config (git SHA, command) and a timing CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from plmlib.io import atomic_write
+from plmlib.provenance import save_config
+
+VARIANTS = ("plm", "plm_p", "plm_u")
+
+
+def _done(folder: Path) -> bool:
+    return (folder / "timing.json").is_file()
+
+
+def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, checkpoint: str | Path | None = None,
+                  sequences: list[str] | None = None, device: str = "cpu", finetune_options: dict | None = None,
+                  progress: bool = True, seed: int = 0) -> list[dict]:
+    """Segment the DAVIS 2016 val sequences with each variant (resumable); returns one timing dict per run."""
+    from plmlib.data import Davis2016
+    from plmlib.infer import PLMSegmenter
+    from plmlib.model import load_checkpoint, pretrained
+    from plmlib.segment import segment_sequence
+
+    out = Path(out)
+    dataset = Davis2016(davis_root, split="val")
+    names = list(sequences or dataset.names)
+    unknown = sorted(set(names) - set(dataset.names))
+    if unknown:
+        raise ValueError(f"not DAVIS 2016 val sequences: {unknown}")
+    base = None
+    timings = []
+    for name in names:
+        todo = [v for v in variants if not _done(out / v / name)]
+        if not todo:
+            timings += [json.loads((out / v / name / "timing.json").read_text()) for v in variants]
+            continue
+        if base is None:
+            base = load_checkpoint(checkpoint) if checkpoint is not None else pretrained()
+        sequence = dataset[name]
+        tuner = PLMSegmenter(base, device=device, finetune=True, finetune_options=finetune_options,
+                             progress=progress, seed=seed)
+        started = time.perf_counter()
+        tuner.start(sequence.frames[0], sequence.first_mask)  # the fine-tuning, once for all variants
+        finetuned = tuner.matchers[0].net
+        finetune_seconds = time.perf_counter() - started
+        for variant in todo:
+            timing = segment_sequence(sequence, out / variant / name, method=variant, overlay=False,
+                                      progress=progress, model=finetuned, finetune=False, device=device)
+            timing["finetune_seconds"] = round(finetune_seconds, 3)
+            with atomic_write(out / variant / name / "timing.json") as tmp:  # the "done" mark, now with it
+                tmp.write_text(json.dumps(timing, indent=2))
+        timings += [json.loads((out / v / name / "timing.json").read_text()) for v in variants]
+    return timings
+
+
+def write_timing_csv(timings: list[dict], path: str | Path) -> Path:
+    """One row per sequence: frames, fine-tuning seconds, seconds per frame (network, rest, whole step)."""
+    columns = ["sequence", "frames", "finetune_seconds", "network_seconds_per_frame", "rest_seconds_per_frame",
+               "step_seconds_per_frame", "windows_per_frame"]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(timings)
+    with atomic_write(path) as tmp:
+        tmp.write_text(buffer.getvalue())
+    return Path(path)
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--davis-root", default=None, help="DAVIS 2016 root (default: $PLM_DAVIS_ROOT)")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--checkpoint", default=None, help="network to fine-tune (default: the shipped release)")
+    parser.add_argument("--sequences", nargs="+", default=None, help="val sequences (default: all 20)")
+    parser.add_argument("--out", type=Path, default=Path("outputs/davis2016_val"), help="masks, resumable")
+    parser.add_argument("--results", type=Path, default=Path("results/davis2016_val"), help="scores and configs")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    parser.add_argument("--no-evaluate", dest="evaluate", action="store_false", help="segment only")
+    parser.add_argument("--quiet", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    from plmlib.data.roots import dataset_root
+    from plmlib.metrics.evaluate import evaluate, report, write_csvs
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    root = dataset_root("davis2016", args.davis_root)
+    timings = segment_davis(root, args.out, args.variants, args.checkpoint, args.sequences, args.device,
+                            progress=not args.quiet)
+    if not args.evaluate:
+        return 0
+    for variant in args.variants:
+        evaluation = evaluate(args.out / variant, root, split="val", sequences=args.sequences,
+                              progress=not args.quiet)
+        target = args.results / variant
+        write_csvs(evaluation, target, per_frame=True)
+        write_timing_csv([t for t in timings if t["method"] == variant], target / "timing.csv")
+        save_config(target / "config.yaml", {
+            "variant": variant, "checkpoint": args.checkpoint or "shipped release (plmlib/weights/plm_davis2016.pt)",
+            "dataset": "DAVIS 2016 val, 480p", "sequences": args.sequences or "all 20", "device": args.device,
+            "threads": args.threads, "command": " ".join(["plm", "reproduce", *sys.argv[2:]]),
+        })
+        print(f"{variant}:\n{report(evaluation, 'val')}")
+    return 0

@@ -1,0 +1,223 @@
+"""PLMSegmenter's machinery, fast: tracking through translation, scale change, occlusion and loss, PLM_U, PLM_P,
+several objects, streaming, clear errors, ``plm segment --method plm``.
+
+Most tests here use ``ColourNet``, a stand-in with the network's inference interface (encode_query, segment) that
+segments by a colour model of the query: it isolates the pipeline (slides (a)-(h), box tracking) from learning and
+runs in milliseconds. The same checks with a real ``small`` PLM network fine-tuned on the first frame are in
+test_infer_tracking.py (marked slow: fine-tuning takes a minute or more on a loaded 2-core CPU).
+"""
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from plmlib.cli import main
+from plmlib.data.synthetic import blob_sprite, colour_texture, place
+from plmlib.infer import PLMSegmenter, PLMUSegmenter, segment_frames
+from plmlib.io import FrameError, MaskError, read_mask, write_mask
+from plmlib.metrics import region_similarity
+from plmlib.model import PLMNet
+from plmlib.segmenter import METHODS, create_segmenter, segment_video
+
+SIZE = (144, 256)
+BACKGROUND = np.array([[40, 110, 40], [90, 160, 70], [140, 190, 110]], np.float32)  # greens
+OBJECT = np.array([[40, 40, 150], [90, 110, 220], [230, 150, 60]], np.float32)  # blue and orange
+
+
+def scripted_video(n_frames=30, seed=0, twin=False):
+    """One object, distinct from the background, that translates (frames 1-9), grows 1.5x while moving on
+    (10-19), is partly hidden (about a sixth of it) by a background-coloured post for three frames (21-23), then
+    moves on. With ``twin``, a second copy of it (id 2) stays still in the lower right corner."""
+    rng = np.random.default_rng(seed)
+    background = colour_texture(rng, *SIZE, BACKGROUND, stripes=0.1)
+    sprite = blob_sprite(rng, 44, OBJECT)
+    post = colour_texture(rng, 80, 8, BACKGROUND[::-1])
+    frames, masks = [], []
+    for i in range(n_frames):
+        cx = 70 + 4.0 * i
+        cy = 60 + 1.5 * i
+        scale = 1.0 + 0.5 * np.clip((i - 10) / 9, 0, 1)
+        tex, alpha = place(sprite, SIZE, (cx, cy), 0.0, scale)
+        frame = background * (1 - alpha[..., None]) + tex * alpha[..., None]
+        mask = (alpha >= 0.5).astype(np.uint8)
+        if twin:
+            tex2, alpha2 = place(sprite, SIZE, (215, 115), 30.0, 0.8)
+            frame = frame * (1 - alpha2[..., None]) + tex2 * alpha2[..., None]
+            mask[(alpha2 >= 0.5) & (mask == 0)] = 2
+        if 21 <= i <= 23:  # the occluder: a vertical post in front of the object, left of its centre
+            y, x = int(cy) - 40, int(cx) - 14
+            frame[y:y + 80, x:x + 8] = post
+            mask[y:y + 80, x:x + 8] = 0
+        frames.append(np.clip(frame, 0, 255).astype(np.uint8))
+        masks.append(mask)
+    return frames, masks
+
+
+class ColourNet(torch.nn.Module):
+    """Stand-in for PLMNet at inference: the query vector is a colour histogram of the object and of the rest of
+    the query crop (8 levels per channel); a search pixel's foreground probability is its colour's share of object
+    pixels (histogram back-projection)."""
+
+    def __init__(self, crop_size: int = 64):
+        super().__init__()
+        self.config = SimpleNamespace(crop_size=crop_size)
+
+    @staticmethod
+    def _bins(rgb: torch.Tensor) -> torch.Tensor:
+        q = (rgb * 7.999).long()
+        return q[:, 0] * 64 + q[:, 1] * 8 + q[:, 2]
+
+    def encode_query(self, query: torch.Tensor, query_mask: torch.Tensor) -> torch.Tensor:
+        bins, fg = self._bins(query)[0].flatten(), query_mask[0, 0].flatten() > 0.5
+        hist = [torch.bincount(bins[m], minlength=512).float() for m in (fg, ~fg)]
+        return torch.cat([h / h.sum().clamp_min(1) for h in hist])[None]
+
+    def segment(self, query_vec: torch.Tensor, search: torch.Tensor) -> torch.Tensor:
+        fg, bg = query_vec[0, :512], query_vec[0, 512:]
+        bins = self._bins(search)
+        p = fg[bins] / (fg[bins] + bg[bins]).clamp_min(1e-6)
+        logit = torch.logit(p.clamp(1e-4, 1 - 1e-4))
+        return torch.stack([torch.zeros_like(logit), logit], dim=1)
+
+    foreground_probability = staticmethod(PLMNet.foreground_probability)
+
+
+@pytest.fixture(scope="module")
+def video():
+    return scripted_video()
+
+
+def run(segmenter, frames, first_mask):
+    return list(segment_video(segmenter, frames, first_mask))
+
+
+def plm(**options):
+    return PLMSegmenter(ColourNet(), finetune=False, device="cpu", **options)
+
+
+def test_the_plm_methods_are_registered():
+    assert {"plm", "plm_p", "plm_u"} <= set(METHODS)
+    assert create_segmenter("plm_u", model=ColourNet(), finetune=False).update_every == 10
+    assert create_segmenter("plm_p", model=ColourNet(), finetune=False).postprocess is not None
+
+
+def test_tracks_through_translation_scale_change_and_occlusion(video):
+    frames, masks = video
+    segmenter = plm()
+    predicted = run(segmenter, frames, masks[0])
+    j = np.array([region_similarity(gt, m) for gt, m in zip(masks, predicted)])
+    assert j[1:10].mean() > 0.8 and j[10:20].mean() > 0.8 and j[21:24].mean() > 0.8 and j[24:].mean() > 0.8, j
+    # the box followed the object's growth (1.5x), damped
+    width = segmenter.trackers[0].box[2] - segmenter.trackers[0].box[0]
+    assert width > 1.3 * (np.flatnonzero(masks[0].any(0))[-1] - np.flatnonzero(masks[0].any(0))[0])
+    assert segmenter.timing_summary()["windows_per_frame"] == 3
+
+
+def test_a_lost_object_is_searched_for_in_the_whole_frame(video):
+    frames, masks = video
+    segmenter = plm()
+    segmenter.start(frames[0], masks[0])
+    segmenter.step(frames[1])
+    blank = np.zeros_like(frames[0]) + np.array([90, 160, 70], np.uint8)  # the object is gone
+    assert not segmenter.step(blank).any() and segmenter.trackers[0].lost
+    assert len(segmenter.trackers[0].windows()) > 3  # next: the recovery grid
+    found = segmenter.step(frames[25])  # back, far away and larger
+    assert not segmenter.trackers[0].lost and region_similarity(masks[25], found) > 0.7
+
+
+def test_plm_u_updates_the_query_every_ten_frames_and_plm_p_filters(video):
+    frames, masks = video
+    frames = frames[:14]
+    reference = plm()
+    plm_masks = run(reference, frames, masks[0])
+    probabilities = []
+    segmenter = PLMUSegmenter(ColourNet(), finetune=False)
+    queries = []
+    for k, mask in enumerate(segment_video(segmenter, frames, masks[0])):
+        queries.append(segmenter.matchers[0].query_vec.clone())
+        probabilities.append(segmenter.probabilities.copy())
+    changed = [k for k in range(1, len(queries)) if not torch.equal(queries[k], queries[k - 1])]
+    assert changed == [10]  # after frame 10, the query is frame 10's prediction
+    reference_probabilities = plm()
+    plm_probabilities = []
+    for mask in segment_video(reference_probabilities, frames, masks[0]):
+        plm_probabilities.append(reference_probabilities.probabilities.copy())
+    assert all(np.array_equal(a, b) for a, b in zip(plm_probabilities[:11], probabilities[:11]))
+    assert not np.array_equal(plm_probabilities[11], probabilities[11])  # PLM_U changes the output
+    plm_p = run(plm(postprocess={"radius": 3}), frames, masks[0])
+    assert sum(not np.array_equal(a, b) for a, b in zip(plm_masks[1:], plm_p[1:])) >= 5  # PLM_P changes it
+    assert np.mean([region_similarity(gt, m) for gt, m in zip(masks[1:14], plm_p[1:])]) > 0.8
+
+
+def test_two_objects_come_out_with_their_own_ids():
+    frames, masks = scripted_video(n_frames=6, twin=True)
+    first = np.where(masks[0] == 2, 7, masks[0] * 3).astype(np.uint8)  # ids 3 and 7 (DAVIS 2017 style)
+    segmenter = plm()
+    predicted = run(segmenter, frames, first)
+    last, gt = predicted[-1], masks[-1]
+    assert set(np.unique(last)) == {0, 3, 7}
+    assert region_similarity(gt == 1, last == 3) > 0.8 and region_similarity(gt == 2, last == 7) > 0.8
+    assert segmenter.probabilities.shape == (3, *SIZE) and len(segmenter.matchers) == 2
+    np.testing.assert_allclose(segmenter.probabilities[0], 1 - segmenter.probabilities[1:].max(0), atol=1e-6)
+
+
+def test_streams_frames_one_at_a_time(video):
+    frames, masks = video
+    produced = []
+
+    def camera():  # a generator without a length, like a live stream
+        for frame in frames[:8]:
+            produced.append(1)
+            yield frame
+
+    for k, mask in enumerate(segment_frames(camera(), masks[0], model=ColourNet(), finetune=False)):
+        assert len(produced) == k + 1 and mask.shape == SIZE  # frame k is segmented before frame k + 1 is read
+    assert k == 7
+
+
+def test_bad_inputs_give_clear_errors(video):
+    frames, masks = video
+    with pytest.raises(FrameError, match="1 frame"):
+        run(plm(), frames[:1], masks[0])
+    with pytest.raises(MaskError, match="empty"):
+        run(plm(), frames[:3], np.zeros(SIZE, np.uint8))
+    with pytest.raises(MaskError, match="mask is 128x144 but its frame is 256x144"):
+        run(plm(), frames[:3], masks[0][:, :128])
+    with pytest.raises(TypeError, match="unknown CandidateConfig fields"):
+        plm(candidates={"windows": 3})
+    with pytest.raises(ValueError, match="weight_type"):
+        plm(postprocess={"weight_type": "box"})
+
+
+def test_plm_segment_command(tmp_path, video, capsys):
+    import cv2
+
+    frames, masks = video
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i, frame in enumerate(frames[:3]):
+        cv2.imwrite(str(folder / f"{i:05d}.png"), frame[..., ::-1])
+    two = np.where(masks[0] > 0, 5, 0).astype(np.uint8)
+    two[:12, :12] = 9  # a second object: palette ids are kept
+    write_mask(tmp_path / "first.png", two)
+    out = tmp_path / "out"
+    argv = ["segment", str(folder), "--mask", str(tmp_path / "first.png"), "--out", str(out), "--method", "plm",
+            "--device", "cpu", "--no-finetune"]
+    assert main(argv) == 0
+    assert "3 frames segmented with plm" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["00000.png", "00001.png", "00002.png", "config.yaml",
+                                                    "overlay.mp4", "timing.json"]
+    timing = json.loads((out / "timing.json").read_text())
+    for key in ("finetune_seconds", "network_seconds_per_frame", "rest_seconds_per_frame", "io_seconds_per_frame"):
+        assert key in timing
+    np.testing.assert_array_equal(read_mask(out / "00000.png"), two)
+    assert set(np.unique(read_mask(out / "00002.png"))) <= {0, 5, 9}
+    # PLM-only options are refused for the baselines; a missing checkpoint is named
+    assert main(["segment", str(folder), "--mask", str(tmp_path / "first.png"), "--out", str(out),
+                 "--method", "flow", "--no-finetune"]) == 2
+    assert "apply to plm" in capsys.readouterr().err
+    assert main(argv[:-1] + ["--checkpoint", str(tmp_path / "none.pt")]) == 2
+    assert "none.pt: no such checkpoint file" in capsys.readouterr().err

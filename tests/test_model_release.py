@@ -1,0 +1,82 @@
+"""The compact release format (plmlib.model.release) and the model that ships with plmlib."""
+
+import numpy as np
+import pytest
+import torch
+
+from plmlib.model import build_model, export_release, load_checkpoint, load_release, pretrained, shipped_path
+from plmlib.model.release import dequantize_rows, quantize_rows, read_release
+
+
+def trained_small():
+    torch.manual_seed(0)
+    model = build_model("small")
+    with torch.no_grad():  # stand-in for training: move every non-encoder weight
+        for name, p in model.named_parameters():
+            if not name.startswith("encoder."):
+                p.add_(torch.randn_like(p) * 0.05)
+    return model.eval()
+
+
+def test_int8_rows_round_trip_within_half_a_step():
+    weight = torch.randn(7, 300) * torch.linspace(0.01, 3, 7)[:, None]
+    values, scale = quantize_rows(weight)
+    assert values.dtype == torch.int8 and scale.shape == (7,)
+    assert torch.all((dequantize_rows(values, scale) - weight).abs() <= scale[:, None] / 2 + 1e-7)
+
+
+def test_a_release_rebuilds_the_network(tmp_path):
+    model = trained_small()
+    path = export_release(model, tmp_path / "release.pt", provenance={"seed": 0})
+    release = read_release(path)
+    assert release["provenance"] == {"seed": 0} and not any(k.startswith("encoder.") for k in release["half"])
+    assert set(release["int8"]) == {"fc1.weight", "fc2.weight", "fc3.weight"}  # the FC weights (>= 100,000 each)
+    for loaded in (load_release(path), load_checkpoint(path)):
+        original, rebuilt = model.state_dict(), loaded.state_dict()
+        for name in original:
+            if name.startswith("encoder."):
+                assert torch.equal(original[name], rebuilt[name])
+            else:
+                assert torch.allclose(original[name], rebuilt[name], atol=0.02), name
+        torch.manual_seed(1)
+        q, qm, s = torch.rand(2, 3, 64, 64), (torch.rand(2, 1, 64, 64) > 0.5).float(), torch.rand(2, 3, 64, 64)
+        with torch.no_grad():
+            a = model.foreground_probability(model(q, qm, s))
+            b = loaded.foreground_probability(loaded(q, qm, s))
+        assert (a - b).abs().max() < 0.05
+
+
+def test_a_trained_encoder_is_refused(tmp_path):
+    model = trained_small()
+    with torch.no_grad():
+        next(model.encoder.parameters()).add_(0.1)
+    with pytest.raises(ValueError, match="encoder is not the untouched 'hed' weights"):
+        export_release(model, tmp_path / "release.pt")
+    assert not (tmp_path / "release.pt").exists()
+
+
+def test_other_files_are_refused_clearly(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such release"):
+        load_release(tmp_path / "missing.pt")
+    torch.save({"format": "something else"}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not a plmlib release"):
+        load_release(tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not a plmlib checkpoint"):
+        load_checkpoint(tmp_path / "other.pt")
+
+
+def test_the_shipped_model_loads_and_fits_the_budget():
+    path = shipped_path()
+    assert path.stat().st_size <= 100 * 1024 * 1024  # issue 9: at most 100 MB
+    release = read_release(path)
+    assert release["provenance"]["training"]["seed"] == 0 and release["encoder_weights"] == "hed"
+    model = pretrained()
+    assert model.config.fc_widths == (1024, 1024) or list(model.config.fc_widths) == [1024, 1024]
+    query = torch.zeros(1, 3, 128, 128)
+    query[:, :, 32:96, 32:96] = 1.0
+    mask = torch.zeros(1, 1, 128, 128)
+    mask[:, :, 32:96, 32:96] = 1.0
+    with torch.no_grad():
+        probability = model.foreground_probability(model(query, mask, query))
+    assert probability.shape == (1, 128, 128) or probability.shape == (1, 1, 128, 128)
+    assert np.isfinite(probability.numpy()).all()
