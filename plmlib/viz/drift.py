@@ -29,6 +29,7 @@ RESULTS = REPO / "results" / "davis2016_val"
 OURS = ("flow", "superpixel", "bvs")
 PUBLISHED = ("bvs", "jmp", "plm")  # the paper's strongest baselines, and the paper's own entry (PLM_P)
 NAMES = {"flow": "optical flow", "superpixel": "superpixel", "bvs": "BVS", "jmp": "JMP", "plm": "PLM (PLM_P)"}
+OUR_NAMES = {**NAMES, "plm": "PLM", "plm_p": "PLM_P", "plm_u": "PLM_U", "plm_s": "PLM_S"}
 
 
 def our_per_frame(method: str, sequence: str, results: str | Path = RESULTS) -> pd.DataFrame:
@@ -55,21 +56,23 @@ def drift_figure(
     results: str | Path = RESULTS,
     ours: tuple[str, ...] = OURS,
     published: tuple[str, ...] = PUBLISHED,
+    title: str = "Drift on DAVIS 2016",
 ) -> Figure:
     """J per frame on ``sequence``: our methods as solid lines, published ones dashed; mean J in the legend."""
     figure = Figure(figsize=(8, 4.2), layout="constrained")
     axes = figure.add_subplot()
-    colours = {"flow": "tab:blue", "superpixel": "tab:green", "bvs": "tab:red"}
+    colours = {"flow": "tab:blue", "superpixel": "tab:green", "bvs": "tab:red", "plm": "tab:orange",
+               "plm_p": "tab:brown", "plm_u": "tab:olive"}
     for method in ours:
         curve = our_per_frame(method, sequence, results)
         axes.plot(curve["frame"], curve["J"], "-", lw=2, color=colours.get(method),
-                  label=f"ours: {NAMES.get(method, method)} (mean {curve['J'].mean():.2f})")
+                  label=f"ours: {OUR_NAMES.get(method, method)} (mean {curve['J'].mean():.2f})")
     published_colours = {"bvs": "tab:red", "jmp": "tab:purple", "plm": "black"}
     for method in published:
         curve = published_per_frame(method, sequence)
         axes.plot(curve["frame"], curve["J"], "--", lw=1.5, color=published_colours.get(method),
                   label=f"published: {NAMES.get(method, method)} (mean {curve['J'].mean():.2f})")
-    axes.set(xlabel="frame", ylabel="J (region IoU)", ylim=(0, 1.02), title=f"Drift on DAVIS 2016 {sequence}")
+    axes.set(xlabel="frame", ylabel="J (region IoU)", ylim=(0, 1.02), title=f"{title} {sequence}")
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8, loc="lower left")
     return figure

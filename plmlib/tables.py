@@ -1,0 +1,152 @@
+"""The paper's tables, regenerated: published numbers beside ours, written to ``results/tables/`` as CSV and Markdown.
+
+    plm tables                        # reads results/davis2016_val/<method>/, writes results/tables/
+    from plmlib.tables import davis_table, ablation_table, headline_table
+
+- ``davis_table``: per-sequence J and F on DAVIS 2016 val (slides: "Quantitative results"): HVS, NLC, JMP, SEA, BVS as
+  published, our BVS, PLM and PLM_P as published and ours; the ``average`` rows are means over the 20 sequences.
+- ``ablation_table``: PLM_S / PLM_U / PLM (slides: ablation), published and ours (a variant not run: empty).
+- ``headline_table``: mean J and F per method, published vs ours (the README's Results section).
+
+Markdown marks, per row, the best value in **bold** and the second best in _italics_, as the slides mark them (red and
+blue there). Our columns come from ``<results>/<method>/per_sequence_results.csv`` (written by ``plm evaluate`` /
+``plm reproduce``); a method whose folder is missing is left out, and the tables say which were found.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from plmlib.published import paper_table
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "results" / "davis2016_val"
+TABLES = REPO / "results" / "tables"
+PUBLISHED_BASELINES = ("HVS", "NLC", "JMP", "SEA", "BVS")
+OURS = {"bvs": "BVS (ours)", "plm": "PLM (ours)", "plm_p": "PLM_P (ours)", "plm_u": "PLM_U (ours)",
+        "plm_s": "PLM_S (ours)"}
+
+
+def our_scores(method: str, results: str | Path = RESULTS) -> pd.DataFrame | None:
+    """Long table (sequence, measure, value) of one of our methods, or None when it was not run."""
+    path = Path(results) / method / "per_sequence_results.csv"
+    if not path.is_file():
+        return None
+    scores = pd.read_csv(path)
+    scores["sequence"] = scores["Sequence"].str.removesuffix("_1")
+    long = scores.melt(id_vars="sequence", value_vars=["J-Mean", "F-Mean"], var_name="measure", value_name="value")
+    long["measure"] = long["measure"].str[0]
+    return long
+
+
+def _with_ours(table: pd.DataFrame, methods: dict[str, str], results: str | Path) -> pd.DataFrame:
+    for method, column in methods.items():
+        scores = our_scores(method, results)
+        if scores is not None:
+            table = table.merge(scores.rename(columns={"value": column}), on=["sequence", "measure"], how="left")
+    return table
+
+
+def _with_average(table: pd.DataFrame) -> pd.DataFrame:
+    rows = table[table["sequence"] != "average"]
+    average = rows.groupby("measure", sort=False).mean(numeric_only=True).reset_index()
+    average.insert(0, "sequence", "average")
+    return pd.concat([rows, average], ignore_index=True)
+
+
+def davis_table(results: str | Path = RESULTS) -> pd.DataFrame:
+    """Per-sequence J and F: published baselines, our BVS, PLM and PLM_P published and ours."""
+    paper = paper_table("davis2016_val_per_sequence")
+    table = paper[["sequence", "measure", *PUBLISHED_BASELINES]].copy()
+    table = _with_ours(table, {"bvs": OURS["bvs"]}, results)
+    for variant in ("PLM", "PLM_P"):
+        table[f"{variant} (paper)"] = paper[variant].to_numpy()
+    table = _with_ours(table, {"plm": OURS["plm"], "plm_p": OURS["plm_p"]}, results)
+    return _with_average(table).round(3)
+
+
+def ablation_table(results: str | Path = RESULTS) -> pd.DataFrame:
+    """PLM_S / PLM_U / PLM per sequence, published and ours."""
+    paper = paper_table("ablation_davis2016_rows_identified")
+    table = paper.rename(columns={v: f"{v} (paper)" for v in ("PLM_S", "PLM_U", "PLM")})
+    table = _with_ours(table, {"plm_s": OURS["plm_s"], "plm_u": OURS["plm_u"], "plm": OURS["plm"]}, results)
+    return _with_average(table).round(3)
+
+
+def headline_table(results: str | Path = RESULTS) -> pd.DataFrame:
+    """Mean J and F of every method, published and ours (global_results.csv), one row per method."""
+    rows = []
+    paper = paper_table("davis2016_val_per_sequence")
+    average = paper[paper["sequence"] == "average"].set_index("measure")
+    for name in (*PUBLISHED_BASELINES, "PLM", "PLM_P"):
+        rows.append({"method": name, "source": "paper", "J-Mean": average.loc["J", name],
+                     "F-Mean": average.loc["F", name]})
+    ablation = paper_table("ablation_davis2016_average").set_index("variant")
+    for name in ("PLM_S", "PLM_U"):
+        rows.append({"method": name, "source": "paper", "J-Mean": ablation.loc[name, "J_mean"],
+                     "F-Mean": ablation.loc[name, "F_mean"]})
+    for method, column in OURS.items():
+        path = Path(results) / method / "global_results.csv"
+        if path.is_file():
+            scores = pd.read_csv(path).iloc[0]
+            rows.append({"method": column.removesuffix(" (ours)"), "source": "ours", "J-Mean": scores["J-Mean"],
+                         "F-Mean": scores["F-Mean"]})
+    return pd.DataFrame(rows)
+
+
+def to_markdown(table: pd.DataFrame, mark_best: bool = True) -> str:
+    """A Markdown table; per row, among the numeric columns, the best in bold and the second best in italics."""
+    numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
+    lines = ["| " + " | ".join(map(str, table.columns)) + " |", "|" + "---|" * len(table.columns)]
+    for _, row in table.iterrows():
+        values = row[numeric].astype(float)
+        ranked = sorted({v for v in values if np.isfinite(v)}, reverse=True)
+        cells = []
+        for column in table.columns:
+            value = row[column]
+            if column not in numeric:
+                cells.append(str(value))
+            elif not np.isfinite(float(value)):
+                cells.append("")
+            else:
+                text = f"{float(value):.3f}".rstrip("0").rstrip(".") if column.endswith("(paper)") or column in PUBLISHED_BASELINES else f"{float(value):.3f}"
+                if mark_best and ranked and value == ranked[0]:
+                    text = f"**{text}**"
+                elif mark_best and len(ranked) > 1 and value == ranked[1]:
+                    text = f"_{text}_"
+                cells.append(text)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_tables(results: str | Path = RESULTS, out: str | Path = TABLES) -> list[Path]:
+    """Write davis2016_val, ablation and headline tables as CSV and Markdown; returns the paths."""
+    from plmlib.io import atomic_write
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table, best in (("davis2016_val_per_sequence", davis_table(results), True),
+                              ("ablation_davis2016", ablation_table(results), True),
+                              ("headline", headline_table(results), False)):
+        with atomic_write(out / f"{name}.csv") as tmp:
+            table.to_csv(tmp, index=False)
+        with atomic_write(out / f"{name}.md") as tmp:
+            tmp.write_text(to_markdown(table, mark_best=best))
+        written += [out / f"{name}.csv", out / f"{name}.md"]
+    return written
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--results", type=Path, default=RESULTS, help="folder of <method>/per_sequence_results.csv")
+    parser.add_argument("--out", type=Path, default=TABLES, help="where the tables go")
+
+
+def run(args: argparse.Namespace) -> int:
+    for path in write_tables(args.results, args.out):
+        print(path)
+    return 0

@@ -1,0 +1,120 @@
+"""Figures of the reproduction (issue 9), drawn from ``results/`` and, for the qualitative grid, from masks on disk.
+
+- :func:`per_sequence_bars`: per-sequence J (or F) of ours beside the paper's (slides: "Quantitative results").
+- :func:`qualitative_grid`: input, ground truth and ours on a few frames of the paper's success and failure cases
+  (slides: camel, paragliding-launch); needs DAVIS 2016 and our masks (``plm reproduce``'s ``--out`` folder).
+- J against frame index, ours with the leaderboard's published curves: :func:`plmlib.viz.drift.drift_figure`
+  with ``ours=("plm", "plm_p")``.
+
+    python -m plmlib.viz.results --davis-root $PLM_DAVIS_ROOT --masks outputs/davis2016_val   # writes figures/results_*.png
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from plmlib.io import overlay_mask, read_mask
+from plmlib.tables import RESULTS, davis_table
+
+REPO = Path(__file__).resolve().parents[2]
+FIGURES = REPO / "figures"
+CASES = ("camel", "paragliding-launch")  # the slides' success and failure cases
+
+
+def per_sequence_bars(results: str | Path = RESULTS, measure: str = "J",
+                      columns: tuple[str, ...] = ("PLM (paper)", "PLM (ours)", "PLM_P (paper)", "PLM_P (ours)",
+                                                  "BVS", "BVS (ours)")) -> Figure:
+    """Grouped bars, one group per sequence (and the average), one bar per column of :func:`plmlib.tables.davis_table`."""
+    table = davis_table(results)
+    table = table[table["measure"] == measure]
+    columns = [c for c in columns if c in table.columns]
+    figure = Figure(figsize=(13, 4.2), layout="constrained")
+    axes = figure.add_subplot()
+    x = np.arange(len(table))
+    width = 0.8 / max(len(columns), 1)
+    colours = {"PLM (paper)": "#9ecae1", "PLM (ours)": "#3182bd", "PLM_P (paper)": "#fdae6b",
+               "PLM_P (ours)": "#e6550d", "BVS": "#c7e9c0", "BVS (ours)": "#31a354"}
+    for k, column in enumerate(columns):
+        axes.bar(x + (k - (len(columns) - 1) / 2) * width, table[column], width, label=column,
+                 color=colours.get(column))
+    axes.set_xticks(x, table["sequence"], rotation=45, ha="right")
+    axes.set(ylabel=f"{measure}-Mean", ylim=(0, 1), title=f"DAVIS 2016 val: per-sequence {measure}, paper vs ours")
+    axes.grid(axis="y", alpha=0.3)
+    axes.legend(ncols=3, fontsize=8, loc="upper left")
+    return figure
+
+
+def qualitative_grid(davis_root: str | Path, masks: str | Path, method: str = "plm_p",
+                     sequences: tuple[str, ...] = CASES, n_frames: int = 4, width: float = 2.4) -> Figure:
+    """Rows: per sequence, the input, the ground truth and ``method``'s masks on ``n_frames`` evenly spaced frames."""
+    from plmlib.data import Davis2016
+
+    dataset = Davis2016(davis_root, split="val")
+    figure = Figure(figsize=(width * n_frames, width * 0.6 * 3 * len(sequences)), layout="constrained")
+    grid = figure.subplots(3 * len(sequences), n_frames, squeeze=False)
+    for s, name in enumerate(sequences):
+        sequence = dataset[name]
+        indices = np.linspace(0, len(sequence) - 1, n_frames).round().astype(int)
+        ours_dir = Path(masks) / method / name
+        for c, index in enumerate(indices):
+            frame = sequence.frames[int(index)]
+            stem = sequence.frame_names[int(index)]
+            ours = read_mask(ours_dir / f"{stem}.png")
+            for r, (label, image) in enumerate((("input", frame),
+                                                ("ground truth", overlay_mask(frame, sequence.masks[int(index)]))
+                                                , (f"ours ({method})", overlay_mask(frame, ours)))):
+                axes = grid[3 * s + r, c]
+                axes.imshow(image)
+                axes.set_xticks([])
+                axes.set_yticks([])
+                if c == 0:
+                    axes.set_ylabel(f"{name}\n{label}", fontsize=8)
+                if r == 0:
+                    axes.set_title(f"frame {int(index)}", fontsize=8)
+    return figure
+
+
+def save_figures(results: str | Path = RESULTS, davis_root: str | Path | None = None,
+                 masks: str | Path | None = None, out: str | Path = FIGURES) -> list[Path]:
+    """Write the results figures that the available inputs allow; returns their paths."""
+    from plmlib.viz.drift import drift_figure
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for measure in ("J", "F"):
+        path = out / f"results_per_sequence_{measure}.png"
+        per_sequence_bars(results, measure).savefig(path, dpi=110)
+        written.append(path)
+    ours = tuple(m for m in ("plm", "plm_p") if (Path(results) / m / "per_frame_results.csv").is_file())
+    if ours:
+        for sequence in ("drift-chicane", "camel", "paragliding-launch"):
+            path = out / f"results_j_per_frame_{sequence}.png"
+            drift_figure(sequence, results, ours=ours + ("bvs",), published=("plm", "bvs"),
+                         title="J per frame on DAVIS 2016").savefig(path, dpi=110)
+            written.append(path)
+    if davis_root is not None and masks is not None and (Path(masks) / "plm_p").is_dir():
+        path = out / "results_qualitative.png"
+        qualitative_grid(davis_root, masks).savefig(path, dpi=110)
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The reproduction's figures (figures/results_*.png).")
+    parser.add_argument("--results", default=str(RESULTS))
+    parser.add_argument("--davis-root", default=None, help="DAVIS 2016 (for the qualitative grid)")
+    parser.add_argument("--masks", default=None, help="plm reproduce's --out folder (for the qualitative grid)")
+    parser.add_argument("--out", default=str(FIGURES))
+    args = parser.parse_args(argv)
+    for path in save_figures(args.results, args.davis_root, args.masks, args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

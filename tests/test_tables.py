@@ -1,0 +1,74 @@
+"""The paper's tables with ours beside them (plmlib.tables) and the reproduction's figures (plmlib.viz.results)."""
+
+import pandas as pd
+import pytest
+
+from plmlib.published import paper_table
+from plmlib.tables import ablation_table, davis_table, headline_table, to_markdown, write_tables
+
+SEQUENCES = paper_table("davis2016_val_per_sequence").query("sequence != 'average'")["sequence"].unique()
+
+
+@pytest.fixture
+def results(tmp_path):
+    """Fake results of bvs, plm and plm_p: J = 0.1, 0.2, 0.3 + 0.01 x the sequence's index; F = J - 0.05."""
+    for k, method in enumerate(("bvs", "plm", "plm_p")):
+        folder = tmp_path / method
+        folder.mkdir()
+        rows = [f"{name}_1,{0.1 * (k + 1) + 0.01 * i:.3f},{0.1 * (k + 1) + 0.01 * i - 0.05:.3f},0.2"
+                for i, name in enumerate(SEQUENCES)]
+        (folder / "per_sequence_results.csv").write_text("Sequence,J-Mean,F-Mean,T\n" + "\n".join(rows) + "\n")
+        j = 0.1 * (k + 1) + 0.095
+        (folder / "global_results.csv").write_text(
+            "J&F-Mean,J-Mean,J-Recall,J-Decay,F-Mean,F-Recall,F-Decay,T\n"
+            f"{j - 0.025:.3f},{j:.3f},0.5,0.1,{j - 0.05:.3f},0.5,0.1,0.2\n")
+        frames = "\n".join(f"{name}_1,{i:05d},0.5,0.4" for name in SEQUENCES for i in range(1, 4))
+        (folder / "per_frame_results.csv").write_text("Sequence,Frame,J,F\n" + frames + "\n")
+    return tmp_path
+
+
+def test_the_davis_table_puts_ours_beside_the_published_columns(results):
+    table = davis_table(results).set_index(["sequence", "measure"])
+    assert list(table.columns) == ["HVS", "NLC", "JMP", "SEA", "BVS", "BVS (ours)", "PLM (paper)", "PLM_P (paper)",
+                                   "PLM (ours)", "PLM_P (ours)"]
+    assert len(table) == 42  # 20 sequences and the average, J and F
+    assert table.loc[("blackswan", "J"), "PLM (paper)"] == pytest.approx(0.86)
+    assert table.loc[("blackswan", "J"), "PLM (ours)"] == pytest.approx(0.2)
+    assert table.loc[("average", "J"), "PLM_P (ours)"] == pytest.approx(0.3 + 0.095)  # mean over the 20 sequences
+    assert table.loc[("drift-chicane", "F"), "BVS"] == pytest.approx(0.07)
+
+
+def test_missing_methods_are_left_out(tmp_path):
+    table = davis_table(tmp_path)
+    assert "PLM (ours)" not in table.columns and "PLM (paper)" in table.columns
+    assert list(ablation_table(tmp_path).columns) == ["sequence", "measure", "PLM_S (paper)", "PLM_U (paper)",
+                                                      "PLM (paper)"]
+
+
+def test_ablation_and_headline(results):
+    ablation = ablation_table(results).set_index(["sequence", "measure"])
+    assert ablation.loc[("blackswan", "J"), "PLM_S (paper)"] == pytest.approx(0.27)
+    assert ablation.loc[("blackswan", "J"), "PLM (ours)"] == pytest.approx(0.2)
+    headline = headline_table(results)
+    ours = headline[headline["source"] == "ours"].set_index("method")
+    assert list(ours.index) == ["BVS", "PLM", "PLM_P"] and ours.loc["PLM", "J-Mean"] == pytest.approx(0.295)
+    assert headline.set_index(["method", "source"]).loc[("PLM_U", "paper"), "J-Mean"] == pytest.approx(0.63)
+
+
+def test_markdown_marks_the_best_and_second_best_per_row():
+    table = pd.DataFrame({"sequence": ["a"], "measure": ["J"], "X": [0.5], "Y": [0.9], "Z": [0.7]})
+    row = to_markdown(table).splitlines()[2]
+    assert row == "| a | J | 0.500 | **0.900** | _0.700_ |"
+
+
+def test_tables_and_figures_are_written(results, tmp_path):
+    from plmlib.viz.results import save_figures
+
+    written = write_tables(results, tmp_path / "tables")
+    assert sorted(p.name for p in written) == sorted(f"{n}.{e}" for n in ("davis2016_val_per_sequence",
+                                                                           "ablation_davis2016", "headline")
+                                                     for e in ("csv", "md"))
+    figures = save_figures(results, out=tmp_path / "figures")
+    names = {p.name for p in figures}
+    assert {"results_per_sequence_J.png", "results_j_per_frame_camel.png"} <= names
+    assert all(p.stat().st_size > 10_000 for p in figures)
