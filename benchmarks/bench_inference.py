@@ -5,8 +5,8 @@
 
 Speed: seconds per 854x480 frame split into fine-tuning (once per video, also shown amortised over the video),
 the network (candidate windows batched, the query's vector computed once) and the rest (cropping, stacking,
-thresholding, box tracking, PLM_P's filter), for PLM and PLM_P with the default network (a fresh ``small`` model,
-hed encoder, fine-tuned on the first frame), next to the paper's figures on a TITAN X (slides: 0.15 s PLM, 0.3 s
+thresholding, box tracking, PLM_P's filter), for PLM and PLM_P with the default network (the shipped release,
+fine-tuned on the first frame; ``--preset small``: a fresh small model instead), next to the paper's figures on a TITAN X (slides: 0.15 s PLM, 0.3 s
 PLM_P) and the BVS baseline's row of results/benchmarks/baselines.csv when present.
 Memory: peak resident memory of a process streaming a 100-frame and a 1000-frame synthetic video (frames generated
 on the fly, masks dropped as they come), each in a fresh subprocess.
@@ -55,7 +55,7 @@ def davis_sequence(name: str):
     return None
 
 
-def speed(method: str, sequence, frames: int, finetune: bool, threads: int, preset: str = "small") -> dict:
+def speed(method: str, sequence, frames: int, finetune: bool, threads: int, preset: str | None = None) -> dict:
     """One method on the first ``frames`` frames of ``sequence``; timings from the segmenter's own counters."""
     import torch
 
@@ -63,7 +63,8 @@ def speed(method: str, sequence, frames: int, finetune: bool, threads: int, pres
 
     torch.set_num_threads(threads)
     load_before = os.getloadavg()[0]
-    segmenter = create_segmenter(method, device="cpu", finetune=finetune, preset=preset)
+    network = {"checkpoint": None, "preset": preset} if preset else {}  # default: the shipped release
+    segmenter = create_segmenter(method, device="cpu", finetune=finetune, **network)
     started = time.perf_counter()
     segmenter.start(np.asarray(sequence.frames[0]), sequence.first_mask)
     images = [np.asarray(sequence.frames[t]) for t in range(1, frames)]  # read before timing
@@ -82,7 +83,7 @@ def speed(method: str, sequence, frames: int, finetune: bool, threads: int, pres
         "rest_seconds_per_frame": summary["rest_seconds_per_frame"],
         "seconds_per_frame": summary["step_seconds_per_frame"],
         "cpu_seconds_per_frame": round(cpu, 4),
-        "note": f"{sequence.name}; preset {preset}; {'fine-tuned' if finetune else 'not fine-tuned'}; "
+        "note": f"{sequence.name}; {'preset ' + preset if preset else 'shipped release'}; {'fine-tuned' if finetune else 'not fine-tuned'}; "
                 f"wall {time.perf_counter() - started:.1f} s; load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}",
     }
 
@@ -176,8 +177,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"DAVIS {args.sequence} not found: timing a synthetic 854x480 video instead")
     frames = min(args.frames, len(sequence))
     rows = []
-    # the default network (small, fine-tuned), then the paper-sized one (S = 128, FC 4096) without fine-tuning
-    for method, finetune, preset in (("plm", True, "small"), ("plm_p", True, "small"), ("plm", False, "small"),
+    # the default network (the shipped release, fine-tuned), then a fresh small one, then the paper-sized one
+    # (S = 128, FC 4096) without fine-tuning
+    for method, finetune, preset in (("plm", True, None), ("plm_p", True, None), ("plm", True, "small"),
                                      ("plm", False, "plm")):
         row = speed(method, sequence, frames, finetune, args.threads, preset)
         print(f"{method:6s} fine-tune {row['finetune_seconds']:6.1f} s | per frame: network "

@@ -98,6 +98,29 @@ def headline_table(results: str | Path = RESULTS) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def small_benchmark(data_root: str | Path, sequences: list[str], out: str | Path,
+                    methods: tuple[str, ...] = ("flow", "bvs"), progress: bool = False) -> pd.DataFrame:
+    """The protocol in small, for a class without the full runs: segment ``sequences`` of a DAVIS-layout root with
+    each method (``plm segment``'s code), score them (``plm evaluate``'s), return per-sequence J and F per method."""
+    from plmlib.data import Davis2016
+    from plmlib.metrics.evaluate import evaluate
+    from plmlib.segment import segment_sequence
+
+    dataset = Davis2016(data_root, split="val")
+    rows = []
+    for method in methods:
+        for name in sequences:
+            segment_sequence(dataset[name], Path(out) / method / name, method=method, overlay=False, progress=progress)
+        evaluation = evaluate(Path(out) / method, dataset.root, sequences=sequences, temporal=False, progress=False,
+                              workers=1)
+        columns, values = evaluation.sequence_rows()
+        for row in values:
+            record = dict(zip(columns, row))
+            rows.append({"method": method, "sequence": str(record["Sequence"]).removesuffix("_1"),
+                         "J": round(float(record["J-Mean"]), 3), "F": round(float(record["F-Mean"]), 3)})
+    return pd.DataFrame(rows)
+
+
 def to_markdown(table: pd.DataFrame, mark_best: bool = True) -> str:
     """A Markdown table; per row, among the numeric columns, the best in bold and the second best in italics."""
     numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
