@@ -60,9 +60,12 @@ def _config(cls, value):
 def finetune_defaults(from_checkpoint: bool) -> dict:
     """Our fine-tuning defaults (plmlib.train.FinetuneConfig fields): a pre-trained network needs a small step,
     a fresh one (random FC layers and decoder) has everything to learn from the one frame."""
+    from plmlib.train.pairs import TRACKING_FINETUNE_SEARCH_AUG as aug  # wide: see its comment in plmlib.train.pairs
+
+    tracking = {"pairs.search_aug.translate": aug.translate, "pairs.search_aug.scale": aug.scale}
     if from_checkpoint:  # sized for a 2-core CPU: about 2-3 minutes per object with the shipped H=1024 network
-        return {"iterations": 100, "batch_size": 8, "lr": 1e-4, "cache.pool_size": 64}
-    return {"iterations": 150, "batch_size": 8, "lr": 1e-3}
+        return {"iterations": 100, "batch_size": 8, "lr": 1e-4, "cache.pool_size": 64, **tracking}
+    return {"iterations": 150, "batch_size": 8, "lr": 1e-3, **tracking}
 
 
 class PLMSegmenter(VideoSegmenter):
