@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "notebooks": ("plmlib.course", "execute the notebook course with papermill (profiles smoke, classroom, paper)"),
     "segment": ("plmlib.segment", "segment a video from its first-frame mask"),
     "evaluate": ("plmlib.metrics.evaluate", "score a results folder against a dataset (DAVIS protocol)"),
+    "protocol": ("plmlib.protocols", "the JumpCut (transfer 16 ahead) or SegTrack (IoU) protocol for any method"),
     "reproduce": ("plmlib.reproduce", "the paper's protocol on DAVIS 2016 val: fine-tune, segment (PLM variants), score"),
     "tables": ("plmlib.tables", "the paper's tables with our numbers beside them (results/tables/, CSV and Markdown)"),
     "train": ("plmlib.train.cli", "two-stage training: plm train pretrain ... / plm train finetune ..."),
