@@ -1,0 +1,231 @@
+"""The paper's ablation (slides, "Self-structure evaluation"), run with the same segmenter as the full runs.
+
+Variants (``VARIANTS``): what each changes is either *inference only* (PLM_U, PLM_P: same network) or the
+*network's structure* (PLM_S, no compressor, no decoder: another network, fine-tuned separately).
+
+=================  =========  ====================  ==========================================================
+variant            method     structure (preset)    what changes (paper = slides; ours = reconstruction)
+=================  =========  ====================  ==========================================================
+plm                plm        plm                   multi-layer features matched against the first frame
+plm_u              plm_u      plm                   the query is replaced by the prediction every 10 frames
+plm_p              plm_p      plm                   probability maps filtered by the weighted median filter
+plm_s              plm        plm_s                 features of the single deepest layer (conv5_3)
+plm_no_compressor  plm        plm_no_compressor     no compressors: 16x longer vectors, 16x wider FC1
+plm_no_decoder     plm        plm_no_decoder        no object decoder: FC3's logits map upsampled bilinearly
+=================  =========  ====================  ==========================================================
+
+A variant's structure is the difference between its preset and ``plm`` in ``plmlib.model.PRESETS``, applied to a
+``base`` preset: ``base="small"`` gives the CPU-sized versions of every variant (notebook 06), ``base="plm"`` the
+paper-sized ones. Each video is segmented from its first-frame mask by ``plmlib.segmenter.create_segmenter``; with
+``finetune`` on, the network is fine-tuned on the first frame (``plmlib.train.finetune``, inside the segmenter) once
+per structure and video, and the fine-tuned network is reused by every variant of that structure (PLM, PLM_U and
+PLM_P differ only at inference).
+
+    from plmlib.ablation import run_ablation, summarize
+    table = run_ablation(sequences, ["plm", "plm_u", "plm_p", "plm_s"], finetune_options={"iterations": 30})
+    summarize(table)                               # J and F Mean per variant (DAVIS protocol)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from plmlib.data import Sequence
+from plmlib.metrics import contour_accuracy, region_similarity
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One row of the ablation: a segmenter name (``plmlib.segmenter.METHODS``) and a network structure (a preset)."""
+
+    name: str
+    method: str
+    structure: str
+    paper_name: str  # as printed in the slides ("" when the slides print no number for it)
+    description: str
+
+
+VARIANTS: dict[str, Variant] = {v.name: v for v in [
+    Variant("plm", "plm", "plm", "PLM", "multi-layer features, compressors, decoder; query = first frame"),
+    Variant("plm_u", "plm_u", "plm", "PLM_U", "query replaced by the prediction every 10 frames"),
+    Variant("plm_p", "plm_p", "plm", "PLM_P", "PLM + weighted median filter of each probability map"),
+    Variant("plm_s", "plm", "plm_s", "PLM_S", "single deep layer (conv5_3)"),
+    Variant("plm_no_compressor", "plm", "plm_no_compressor", "", "without compressors"),
+    Variant("plm_no_decoder", "plm", "plm_no_decoder", "", "without object decoder"),
+]}
+
+#: The variants that differ only at inference (they share one fine-tuned network per video).
+INFERENCE_ONLY = ("plm", "plm_u", "plm_p")
+
+
+def structure_overrides(structure: str) -> dict:
+    """PLMConfig fields in which preset ``structure`` differs from ``plm`` (its name excepted): what the ablation
+    changes, to be applied to any base preset."""
+    from plmlib.model import PRESETS
+
+    if structure not in PRESETS:
+        raise KeyError(f"no preset {structure!r} (available: {', '.join(PRESETS)})")
+    reference, changed = PRESETS["plm"], PRESETS[structure]
+    return {f.name: getattr(changed, f.name) for f in dataclasses.fields(changed)
+            if f.name != "name" and getattr(changed, f.name) != getattr(reference, f.name)}
+
+
+def variant_network(structure: str, base: str = "small", checkpoint: str | Path | None = None):
+    """The network of a structure: ``checkpoint`` if given (it must have that structure), else the ``base`` preset
+    with the structure's overrides and its encoder weights."""
+    from plmlib.model import build_model, load_checkpoint
+
+    overrides = structure_overrides(structure)
+    if checkpoint is not None:
+        net = load_checkpoint(checkpoint, map_location="cpu")
+        wrong = {k: getattr(net.config, k) for k, v in overrides.items() if getattr(net.config, k) != v}
+        if wrong:
+            raise ValueError(f"{checkpoint}: not a {structure} network ({wrong}, expected {overrides})")
+        return net
+    return build_model(base, name=f"{base}+{structure}", **overrides)
+
+
+def _frames(sequence: Sequence, max_frames: int | None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    n = len(sequence) if max_frames is None else min(len(sequence), int(max_frames))
+    return [np.asarray(sequence.frames[i]) for i in range(n)], [np.asarray(sequence.masks[i]) for i in range(n)]
+
+
+def score_video(predicted: list[np.ndarray], truth: list[np.ndarray]) -> pd.DataFrame:
+    """J and F per frame, frames 1 .. n-2 (the DAVIS protocol: the given first frame and the last are excluded)."""
+    rows = [{"frame": t, "J": region_similarity(truth[t], predicted[t]), "F": contour_accuracy(truth[t], predicted[t])}
+            for t in range(1, max(len(truth) - 1, 2))]
+    return pd.DataFrame(rows)
+
+
+def segment(segmenter, frames: list[np.ndarray], first_mask: np.ndarray) -> list[np.ndarray]:
+    """Every frame's mask (``plmlib.segmenter.segment_video``), as a list."""
+    from plmlib.segmenter import segment_video
+
+    return list(segment_video(segmenter, frames, first_mask))
+
+
+def run_ablation(sequences: Iterable[Sequence], variants: Iterable[str] = tuple(VARIANTS), *, base: str = "small",
+                 checkpoints: dict[str, str | Path] | None = None, finetune: bool = True,
+                 finetune_options: dict | None = None, segmenter_options: dict | None = None,
+                 max_frames: int | None = None, seed: int = 0, per_frame: bool = False,
+                 log: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """Segment every sequence with every variant; one row per (variant, video), or per frame with ``per_frame``.
+
+    sequences          annotated videos (``plmlib.data.Sequence``); only the first ``max_frames`` frames are used
+    variants           names of ``VARIANTS``
+    base / checkpoints the network of each structure: ``checkpoints[structure]`` if given, else ``base`` preset
+                       with the structure's overrides (``variant_network``)
+    finetune           fine-tune on the first frame (once per structure and video; reused by PLM, PLM_U, PLM_P on
+                       single-object videos), with ``finetune_options`` (PLMSegmenter's, e.g. {"iterations": 30})
+                       over ``plmlib.infer.segmenter.finetune_defaults``: those of a fresh network, or of a
+                       pre-trained one for a structure with a checkpoint
+    segmenter_options  any other PLMSegmenter option, for every variant
+    log                called with one line per (variant, video) (e.g. ``print``)
+
+    Columns: variant, video, frames, J, F (means over frames 1 .. n-2), finetune_s (0 where a network was reused),
+    step_s (seconds per frame of inference); per frame: variant, video, frame, J, F.
+    """
+    from plmlib.infer.segmenter import finetune_defaults
+    from plmlib.segmenter import create_segmenter
+
+    names = list(variants)
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        raise KeyError(f"unknown variants {unknown} (available: {', '.join(VARIANTS)})")
+    checkpoints = dict(checkpoints or {})
+    rows, frame_rows = [], []
+    for sequence in sequences:
+        frames, truth = _frames(sequence, max_frames)
+        shared: dict[str, object] = {}  # structure -> the network fine-tuned on this video's first frame
+        for name in names:
+            variant = VARIANTS[name]
+            reused = variant.structure in shared
+            network = shared[variant.structure] if reused else variant_network(
+                variant.structure, base, checkpoints.get(variant.structure))
+            options = {**finetune_defaults(variant.structure in checkpoints), **dict(finetune_options or {})}
+            segmenter = create_segmenter(variant.method, model=network, finetune=finetune and not reused,
+                                         finetune_options=options, seed=seed,
+                                         **dict(segmenter_options or {}))
+            started = time.perf_counter()
+            masks = segment(segmenter, frames, truth[0])
+            timing = segmenter.timing_summary()
+            if finetune and not reused and len(segmenter.matchers) == 1:
+                shared[variant.structure] = segmenter.matchers[0].net
+            scores = score_video(masks, truth)
+            rows.append({"variant": name, "video": sequence.name, "frames": len(frames),
+                         "J": float(scores.J.mean()), "F": float(scores.F.mean()),
+                         "finetune_s": timing["finetune_seconds"], "step_s": timing["step_seconds_per_frame"]})
+            frame_rows.extend({"variant": name, "video": sequence.name, **r} for r in scores.to_dict("records"))
+            if log is not None:
+                log(f"{sequence.name} {name}: J {rows[-1]['J']:.3f} F {rows[-1]['F']:.3f} "
+                    f"({time.perf_counter() - started:.1f} s)")
+    return pd.DataFrame(frame_rows if per_frame else rows)
+
+
+def summarize(table: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
+    """J and F Mean per variant (the plain mean of the videos' means, as DAVIS), in ``VARIANTS`` order."""
+    order = [v for v in VARIANTS if v in set(table.variant)]
+    summary = table.groupby("variant")[["J", "F"]].mean().reindex(order)
+    summary.insert(0, "description", [VARIANTS[v].description for v in order])
+    return summary.round(decimals)
+
+
+def read_full_results(results_dir: str | Path, variants: Iterable[str] = tuple(VARIANTS)) -> pd.DataFrame:
+    """J and F Mean of the full runs written by ``plm evaluate`` (``results_dir/<variant>/global_results.csv``);
+    variants without results are left out (an empty table when none exists yet)."""
+    rows = []
+    for name in variants:
+        path = Path(results_dir) / name / "global_results.csv"
+        if path.is_file():
+            result = pd.read_csv(path).iloc[0]
+            rows.append({"variant": name, "J": float(result["J-Mean"]), "F": float(result["F-Mean"])})
+    return pd.DataFrame(rows, columns=["variant", "J", "F"]).set_index("variant")
+
+
+def paper_ablation() -> pd.DataFrame:
+    """The slides' numbers for the ablation's variants (J and F Mean on DAVIS 2016 val): PLM_S, PLM_U and PLM from
+    the ablation table, PLM_P from the main table. The slides print none for the compressor and decoder ablations."""
+    from plmlib.published import paper_table
+
+    ablation = paper_table("ablation_davis2016_average").set_index("variant")
+    main = paper_table("davis2016_val_per_sequence")
+    average = main[main.sequence == "average"].set_index("measure")
+    rows = []
+    for name, variant in VARIANTS.items():
+        if variant.paper_name in ablation.index:
+            rows.append({"variant": name, "J": ablation.loc[variant.paper_name, "J_mean"],
+                         "F": ablation.loc[variant.paper_name, "F_mean"]})
+        elif variant.paper_name in average.columns:
+            rows.append({"variant": name, "J": average.loc["J", variant.paper_name],
+                         "F": average.loc["F", variant.paper_name]})
+    return pd.DataFrame(rows).set_index("variant").astype(float)
+
+
+def ablation_figure(columns: dict[str, pd.DataFrame], measure: str = "J", title: str | None = None):
+    """Grouped bars of ``measure`` per variant, one bar per source (e.g. {"this run": summary, "paper": ...}); each
+    table is indexed by variant with a ``measure`` column. Returns the matplotlib figure."""
+    import matplotlib.pyplot as plt
+
+    order = [v for v in VARIANTS if any(v in table.index for table in columns.values())]
+    width = 0.8 / max(len(columns), 1)
+    figure, axis = plt.subplots(figsize=(1.3 * len(order) + 2, 3.2))
+    for k, (label, table) in enumerate(columns.items()):
+        xs = [i + (k - (len(columns) - 1) / 2) * width for i, v in enumerate(order) if v in table.index]
+        values = [float(table.loc[v, measure]) for v in order if v in table.index]
+        bars = axis.bar(xs, values, width, label=label)
+        axis.bar_label(bars, fmt="%.2f", fontsize=7)
+    axis.set_xticks(range(len(order)), [VARIANTS[v].paper_name or v.replace("plm_", "PLM w/o ").replace("no_", "")
+                                        for v in order], fontsize=8)
+    axis.set_ylabel(f"{measure} Mean")
+    axis.set_ylim(0, 1)
+    axis.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    axis.set_title(title or f"Ablation: {measure} Mean per variant", fontsize=10)
+    figure.tight_layout()
+    return figure

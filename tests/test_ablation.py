@@ -1,0 +1,58 @@
+"""plmlib.ablation: the ablation runner of notebook 06 (variants, shared fine-tuned network, tables, full results)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from plmlib.ablation import (INFERENCE_ONLY, VARIANTS, ablation_figure, paper_ablation, read_full_results,
+                             run_ablation, score_video, structure_overrides, summarize, variant_network)
+from plmlib.data import make_video
+
+
+def test_structures_come_from_the_presets():
+    assert structure_overrides("plm") == {}
+    assert structure_overrides("plm_s") == {"taps": ("conv5_3",)}
+    assert structure_overrides("plm_no_compressor") == {"compressor": False}
+    assert structure_overrides("plm_no_decoder") == {"decoder": False}
+    assert {VARIANTS[v].structure for v in INFERENCE_ONLY} == {"plm"}
+    net = variant_network("plm_s", base="small", )
+    assert net.config.taps == ("conv5_3",) and net.config.crop_size == 64  # small-sized PLM_S
+    with pytest.raises(KeyError):
+        structure_overrides("nope")
+
+
+def test_run_shares_the_finetuned_network_and_scores_davis_frames():
+    video = make_video("translate", n_frames=5, size=(64, 96), seed=0)
+    options = {"iterations": 2, "cache.pool_size": 16}
+    table = run_ablation([video], ["plm", "plm_u", "plm_p", "plm_s"], finetune_options=options)
+    assert list(table.variant) == ["plm", "plm_u", "plm_p", "plm_s"]
+    assert set(table.columns) >= {"video", "frames", "J", "F", "finetune_s", "step_s"}
+    assert table.set_index("variant").loc[["plm_u", "plm_p"], "finetune_s"].eq(0).all()  # reused
+    assert (table.set_index("variant").loc[["plm", "plm_s"], "finetune_s"] > 0).all()
+    assert table.J.between(0, 1).all() and (table.frames == 5).all()
+    frames = run_ablation([video], ["plm"], finetune=False, per_frame=True, max_frames=4)
+    assert list(frames.frame) == [1, 2]  # first and last excluded
+    summary = summarize(table)
+    assert list(summary.index) == ["plm", "plm_u", "plm_p", "plm_s"] and "description" in summary
+    with pytest.raises(KeyError, match="unknown variants"):
+        run_ablation([video], ["plm_x"])
+
+
+def test_score_video_perfect():
+    masks = [np.eye(8, dtype=np.uint8)] * 4
+    scores = score_video(masks, masks)
+    assert list(scores.frame) == [1, 2] and scores.J.eq(1).all() and scores.F.eq(1).all()
+
+
+def test_paper_numbers_and_full_results(tmp_path):
+    paper = paper_ablation()
+    assert paper.loc["plm", "J"] == 0.68 and paper.loc["plm_s", "J"] == 0.23 and paper.loc["plm_u", "F"] == 0.52
+    assert paper.loc["plm_p", "J"] == 0.70  # from the main table (the ablation table has no PLM_P)
+    assert read_full_results(tmp_path).empty
+    (tmp_path / "plm").mkdir()
+    pd.DataFrame([{"J&F-Mean": 0.5, "J-Mean": 0.55, "F-Mean": 0.45}]).to_csv(tmp_path / "plm" / "global_results.csv",
+                                                                            index=False)
+    full = read_full_results(tmp_path)
+    assert list(full.index) == ["plm"] and full.loc["plm", "J"] == 0.55
+    figure = ablation_figure({"paper": paper, "full run": full})
+    assert len(figure.axes[0].patches) == len(paper) + 1
