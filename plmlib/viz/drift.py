@@ -10,7 +10,7 @@ BVS and JMP drift into the background). Two products, both read from results:
 - :func:`comparison_table`: per-sequence J and F of our baselines beside the paper's table (HVS, NLC, JMP,
   SEA, BVS, PLM, PLM_P, two decimals as printed) and the leaderboard's BVS (three decimals).
 
-    python -m plmlib.viz.drift     # figures/baselines_drift_{drift-chicane,bmx-trees}.png and
+    python -m plmlib.viz.drift     # figures/02_davis_drift_{drift-chicane,bmx-trees}.png (notebook 02 draws them too) and
                                    # results/davis2016_val/baselines_vs_published.csv
 """
 
@@ -79,8 +79,8 @@ def drift_figure(
 
 
 def save_drift_figure(sequence: str, out: str | Path | None = None, **options) -> Path:
-    """Draw :func:`drift_figure` and save it as a PNG (default ``figures/baselines_drift_<sequence>.png``)."""
-    out = Path(out) if out else REPO / "figures" / f"baselines_drift_{sequence}.png"
+    """Draw :func:`drift_figure` and save it as a PNG (default ``figures/02_davis_drift_<sequence>.png``)."""
+    out = Path(out) if out else REPO / "figures" / f"02_davis_drift_{sequence}.png"  # the name notebook 02 gives it
     out.parent.mkdir(parents=True, exist_ok=True)
     drift_figure(sequence, **options).savefig(out, dpi=120)
     return out
