@@ -95,6 +95,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("outputs/davis2016_val"), help="masks, resumable")
     parser.add_argument("--results", type=Path, default=Path("results/davis2016_val"), help="scores and configs")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--finetune-iterations", type=int, default=None,
+                        help="fine-tuning steps per sequence (default: plmlib.infer.segmenter.finetune_defaults)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--no-evaluate", dest="evaluate", action="store_false", help="segment only")
     parser.add_argument("--quiet", action="store_true")
@@ -107,8 +109,9 @@ def run(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     root = dataset_root("davis2016", args.davis_root)
+    options = None if args.finetune_iterations is None else {"iterations": args.finetune_iterations}
     timings = segment_davis(root, args.out, args.variants, args.checkpoint, args.sequences, args.device,
-                            progress=not args.quiet)
+                            finetune_options=options, progress=not args.quiet)
     if not args.evaluate:
         return 0
     for variant in args.variants:
@@ -120,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         save_config(target / "config.yaml", {
             "variant": variant, "checkpoint": args.checkpoint or "shipped release (plmlib/weights/plm_davis2016.pt)",
             "dataset": "DAVIS 2016 val, 480p", "sequences": args.sequences or "all 20", "device": args.device,
-            "threads": args.threads, "command": " ".join(["plm", "reproduce", *sys.argv[2:]]),
+            "threads": args.threads, "finetune": options or "defaults", "command": " ".join(["plm", "reproduce", *sys.argv[2:]]),
         })
         print(f"{variant}:\n{report(evaluation, 'val')}")
     return 0

@@ -1,0 +1,50 @@
+"""plm reproduce end to end on synthetic videos in the DAVIS layout: one fine-tuning per sequence shared by the
+variants, resumable, scored, and plm tables on top."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from plmlib.cli import main
+from plmlib.data import write_dataset
+from plmlib.model import build_model, save_checkpoint
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("reproduce")
+    root = write_dataset(tmp / "data", val=("translate", "occlusion"), n_frames=5, size=(96, 160), seed=0)
+    checkpoint = save_checkpoint(tmp / "small.pt", build_model("small"))
+    return tmp, root, checkpoint
+
+
+def test_reproduce_segments_scores_and_resumes(setup, capsys):
+    tmp, root, checkpoint = setup
+    argv = ["reproduce", "--davis-root", str(root), "--checkpoint", str(checkpoint), "--variants", "plm", "plm_p",
+            "--out", str(tmp / "masks"), "--results", str(tmp / "results"), "--finetune-iterations", "3",
+            "--threads", "1", "--quiet"]
+    assert main(argv) == 0
+    for variant in ("plm", "plm_p"):
+        scores = pd.read_csv(tmp / "results" / variant / "per_sequence_results.csv")
+        assert sorted(scores["Sequence"]) == ["synthetic-occlusion", "synthetic-translate"]
+        assert (tmp / "results" / variant / "config.yaml").is_file()
+        timing = pd.read_csv(tmp / "results" / variant / "timing.csv")
+        assert len(timing) == 2 and (timing["finetune_seconds"] > 0).all()
+        assert len(list((tmp / "masks" / variant / "synthetic-translate").glob("*.png"))) == 5
+    # the variants share one fine-tuning per sequence
+    first = json.loads((tmp / "masks" / "plm" / "synthetic-translate" / "timing.json").read_text())
+    second = json.loads((tmp / "masks" / "plm_p" / "synthetic-translate" / "timing.json").read_text())
+    assert first["finetune_seconds"] == second["finetune_seconds"]
+    # resumable: a second run finds every (variant, sequence) done and fine-tunes nothing
+    stamp = (tmp / "masks" / "plm" / "synthetic-translate" / "00004.png").stat().st_mtime_ns
+    assert main(argv) == 0
+    assert (tmp / "masks" / "plm" / "synthetic-translate" / "00004.png").stat().st_mtime_ns == stamp
+    assert "plm_p:" in capsys.readouterr().out
+
+
+def test_unknown_sequences_are_refused(setup, capsys):
+    tmp, root, checkpoint = setup
+    assert main(["reproduce", "--davis-root", str(root), "--checkpoint", str(checkpoint), "--sequences", "nope",
+                 "--out", str(tmp / "m2"), "--no-evaluate", "--quiet"]) == 2
+    assert "not DAVIS 2016 val sequences: ['nope']" in capsys.readouterr().err
