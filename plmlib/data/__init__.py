@@ -10,7 +10,7 @@ from plmlib.data.folder import FolderDataset, load_video
 from plmlib.data.jumpcut import JumpCut
 from plmlib.data.roots import DATASETS, DatasetNotFoundError, dataset_root
 from plmlib.data.segtrack import SegTrackV2
-from plmlib.data.sequence import MaskFolder, Sequence
+from plmlib.data.sequence import MaskFolder, Sequence, SequenceDataset
 from plmlib.data.synthetic import SCENARIOS, make_video, write_dataset
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "MaskFolder",
     "SegTrackV2",
     "Sequence",
+    "SequenceDataset",
     "dataset_root",
     "load_video",
     "make_video",

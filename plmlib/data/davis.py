@@ -9,13 +9,12 @@ Masks are binary (0/1); every frame is annotated (``bmx-bumps`` has 14 empty mas
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 
 from plmlib.data.roots import dataset_root
-from plmlib.data.sequence import MaskFolder, Sequence, match_masks_to_frames
+from plmlib.data.sequence import MaskFolder, Sequence, SequenceDataset, match_masks_to_frames
 from plmlib.io import FrameFolder, MaskError, list_images
 
 SPLITS = ("train", "val", "all")
@@ -62,7 +61,7 @@ def read_image_set(path: Path) -> list[str]:
     return names
 
 
-class Davis2016:
+class Davis2016(SequenceDataset):
     """The DAVIS 2016 dataset, one split. ``Davis2016(root, split="val")["blackswan"]`` is a :class:`Sequence`."""
 
     def __init__(self, root: str | os.PathLike | None = None, split: str = "val", resolution: str = "480p"):
@@ -79,13 +78,6 @@ class Davis2016:
                 self.names = sorted(p.name for p in (self.root / "JPEGImages" / resolution).iterdir() if p.is_dir())
         else:
             self.names = read_image_set(image_sets / f"{split}.txt")
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-    def __iter__(self) -> Iterator[Sequence]:
-        for name in self.names:
-            yield self[name]
 
     def __getitem__(self, name: str) -> Sequence:
         if name not in self.names:

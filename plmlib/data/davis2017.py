@@ -8,14 +8,13 @@ Frames without an annotation file (test sets annotate only the first frame) have
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 from plmlib.data.roots import dataset_root
-from plmlib.data.sequence import MaskFolder, Sequence, match_masks_to_frames
+from plmlib.data.sequence import MaskFolder, Sequence, SequenceDataset, match_masks_to_frames
 from plmlib.io import FrameFolder, list_images
 
 
-class Davis2017:
+class Davis2017(SequenceDataset):
     """The DAVIS 2017 dataset, one split (``train``, ``val``, or any ``ImageSets/2017/<split>.txt``)."""
 
     def __init__(self, root: str | os.PathLike | None = None, split: str = "val", resolution: str = "480p"):
@@ -25,13 +24,6 @@ class Davis2017:
         if not split_file.is_file():
             raise FileNotFoundError(f"{split_file}: no such split file (DAVIS 2017 splits are ImageSets/2017/*.txt)")
         self.names = [line.strip() for line in split_file.read_text().splitlines() if line.strip()]
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-    def __iter__(self) -> Iterator[Sequence]:
-        for name in self.names:
-            yield self[name]
 
     def __getitem__(self, name: str) -> Sequence:
         if name not in self.names:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from plmlib.data.sequence import MaskFolder, Sequence, match_masks_to_frames
+from plmlib.data.sequence import MaskFolder, Sequence, SequenceDataset, match_masks_to_frames
 from plmlib.io import FrameFolder, MaskError, check_mask_size, list_images, natural_key, open_video, read_mask
 
 
@@ -60,7 +59,7 @@ class _FirstMaskOverride(MaskFolder):
         return super().__getitem__(index)
 
 
-class FolderDataset:
+class FolderDataset(SequenceDataset):
     """Sequences stored as ``ROOT/<frames_dir>/<seq>/`` with masks in ``ROOT/<masks_dir>/<seq>/``.
 
     This is the DAVIS layout without resolution folders (as many derived datasets and the outputs of
@@ -76,13 +75,6 @@ class FolderDataset:
         self.names = sorted((p.name for p in self.frames_root.iterdir() if p.is_dir()), key=natural_key)
         if not self.names:
             raise FileNotFoundError(f"{self.frames_root}: no sequence folders in it")
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-    def __iter__(self) -> Iterator[Sequence]:
-        for name in self.names:
-            yield self[name]
 
     def __getitem__(self, name: str) -> Sequence:
         if name not in self.names:

@@ -10,19 +10,18 @@ If the extracted archive looks different, the error lists what it found.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 from plmlib.data.folder import FolderDataset
 from plmlib.data.roots import dataset_root
-from plmlib.data.sequence import MaskFolder, Sequence, match_masks_to_frames
+from plmlib.data.sequence import MaskFolder, Sequence, SequenceDataset, match_masks_to_frames
 from plmlib.io import FrameFolder, list_images, natural_key
 
 MASK_DIRS = ("gt", "GT", "groundtruth", "GroundTruth", "mask", "masks", "Mask", "Masks", "Annotations")
 FRAME_DIRS = ("frames", "images", "JPEGImages", "img", "imgs")
 
 
-class JumpCut:
+class JumpCut(SequenceDataset):
     """The JumpCut dataset from its extracted archive at ``root``."""
 
     def __init__(self, root: str | os.PathLike | None = None):
@@ -55,13 +54,6 @@ class JumpCut:
             if (folder / d).is_dir():
                 return folder / d
         return folder
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-    def __iter__(self) -> Iterator[Sequence]:
-        for name in self.names:
-            yield self[name]
 
     def __getitem__(self, name: str) -> Sequence:
         if self._parallel is not None:

@@ -10,10 +10,9 @@ paired in order (our choice, documented because a few sequences name them differ
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
-from plmlib.data.sequence import MaskFolder, Sequence, match_masks_to_frames
+from plmlib.data.sequence import MaskFolder, Sequence, SequenceDataset, match_masks_to_frames
 from plmlib.data.roots import dataset_root
 from plmlib.io import FrameFolder, MaskError, list_images, natural_key
 
@@ -26,7 +25,7 @@ def _pair(frame_paths: list[Path], mask_paths: list[Path], where: Path) -> list[
     raise MaskError(f"{where}: {len(mask_paths)} masks whose names do not match the {len(frame_paths)} frames")
 
 
-class SegTrackV2:
+class SegTrackV2(SequenceDataset):
     """SegTrack v2; ``root`` is the ``SegTrackv2`` folder (or its parent)."""
 
     def __init__(self, root: str | os.PathLike | None = None):
@@ -35,13 +34,6 @@ class SegTrackV2:
             root = root / "SegTrackv2"
         self.root = dataset_root("segtrack", root, expect=("JPEGImages", "GroundTruth"))
         self.names = sorted((p.name for p in (self.root / "JPEGImages").iterdir() if p.is_dir()), key=natural_key)
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-    def __iter__(self) -> Iterator[Sequence]:
-        for name in self.names:
-            yield self[name]
 
     def object_folders(self, name: str) -> list[Path]:
         """One folder of masks per object (a single one for single-object sequences)."""

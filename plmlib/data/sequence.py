@@ -139,3 +139,25 @@ def match_masks_to_frames(
     if orphans:
         raise MaskError(f"{where}: mask {orphans[0]!r} has no frame of the same name ({len(orphans)} such masks)")
     return [by_name.get(key(p)) for p in frame_paths]
+
+
+class SequenceDataset:
+    """What every dataset reader shares: ``names`` (in the dataset's order), ``len``, iteration, ``in``.
+
+    Subclasses set ``self.names`` and implement ``__getitem__(name) -> Sequence`` (raising KeyError for a name they
+    do not hold)."""
+
+    names: list[str]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __iter__(self) -> Iterator[Sequence]:
+        for name in self.names:
+            yield self[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def __getitem__(self, name: str) -> Sequence:  # pragma: no cover - every reader defines it
+        raise NotImplementedError
