@@ -31,7 +31,9 @@ reproduce: $(STAMP)
 notebooks: $(STAMP)
 	$(VENV)/bin/plm notebooks --profile smoke --out $(OUT)/notebooks-smoke --update-committed
 
+# The browser test drives Debian's chromium: installed when missing and possible (root, apt-get), else it skips.
 test: $(STAMP)
+	@bash .ci/install_browser.sh
 	$(PY) -m pytest
 
 test-slow: $(STAMP)
