@@ -35,8 +35,10 @@ def _done(folder: Path) -> bool:
 
 def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, checkpoint: str | Path | None = None,
                   sequences: list[str] | None = None, device: str = "cpu", finetune_options: dict | None = None,
-                  progress: bool = True, seed: int = 0) -> list[dict]:
-    """Segment the DAVIS 2016 val sequences with each variant (resumable); returns one timing dict per run."""
+                  progress: bool = True, seed: int = 0, candidates: dict | None = None) -> list[dict]:
+    """Segment the DAVIS 2016 val sequences with each variant (resumable); returns one timing dict per run.
+
+    ``candidates``: CandidateConfig fields for every variant (plmlib.infer.candidates), e.g. {"box_threshold": 0.3}."""
     from plmlib.data import Davis2016
     from plmlib.infer import PLMSegmenter
     from plmlib.model import load_checkpoint, pretrained
@@ -66,7 +68,8 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
         finetune_seconds = time.perf_counter() - started
         for variant in todo:
             timing = segment_sequence(sequence, out / variant / name, method=variant, overlay=False,
-                                      progress=progress, model=finetuned, finetune=False, device=device)
+                                      progress=progress, model=finetuned, finetune=False, device=device,
+                                      candidates=dict(candidates or {}))
             timing["finetune_seconds"] = round(finetune_seconds, 3)
             with atomic_write(out / variant / name / "timing.json") as tmp:  # the "done" mark, now with it
                 tmp.write_text(json.dumps(timing, indent=2))
@@ -87,6 +90,19 @@ def write_timing_csv(timings: list[dict], path: str | Path) -> Path:
     return Path(path)
 
 
+def parse_assignments(items: list[str]) -> dict:
+    """["a=0.3", "b=flow"] -> {"a": 0.3, "b": "flow"} (values read as YAML); a clear error for a malformed item."""
+    import yaml
+
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"expected KEY=VALUE, got {item!r}")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--davis-root", default=None, help="DAVIS 2016 root (default: $PLM_DAVIS_ROOT)")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
@@ -97,6 +113,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--finetune-iterations", type=int, default=None,
                         help="fine-tuning steps per sequence (default: plmlib.infer.segmenter.finetune_defaults)")
+    parser.add_argument("--candidates", nargs="+", default=[], metavar="KEY=VALUE",
+                        help="CandidateConfig fields for every variant, e.g. box_threshold=0.3 motion=flow")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--no-evaluate", dest="evaluate", action="store_false", help="segment only")
     parser.add_argument("--quiet", action="store_true")
@@ -104,14 +122,20 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from plmlib.data.roots import dataset_root
+    from plmlib.infer.candidates import CandidateConfig
     from plmlib.metrics.evaluate import evaluate, report, write_csvs
 
     if args.threads:
         torch.set_num_threads(args.threads)
     root = dataset_root("davis2016", args.davis_root)
     options = None if args.finetune_iterations is None else {"iterations": args.finetune_iterations}
+    candidates = parse_assignments(args.candidates)
+    try:
+        CandidateConfig(**candidates)  # fail now, not after the first fine-tuning
+    except (TypeError, ValueError) as error:
+        raise SystemExit(f"--candidates: {error}") from None
     timings = segment_davis(root, args.out, args.variants, args.checkpoint, args.sequences, args.device,
-                            finetune_options=options, progress=not args.quiet)
+                            finetune_options=options, progress=not args.quiet, candidates=candidates)
     if not args.evaluate:
         return 0
     for variant in args.variants:
@@ -123,7 +147,8 @@ def run(args: argparse.Namespace) -> int:
         save_config(target / "config.yaml", {
             "variant": variant, "checkpoint": args.checkpoint or "shipped release (plmlib/weights/plm_davis2016.pt)",
             "dataset": "DAVIS 2016 val, 480p", "sequences": args.sequences or "all 20", "device": args.device,
-            "threads": args.threads, "finetune": options or "defaults", "command": " ".join(["plm", "reproduce", *sys.argv[2:]]),
+            "threads": args.threads, "finetune": options or "defaults",
+            "candidates": candidates or "defaults", "command": " ".join(["plm", "reproduce", *sys.argv[2:]]),
         })
         print(f"{variant}:\n{report(evaluation, 'val')}")
     return 0

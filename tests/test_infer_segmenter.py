@@ -116,6 +116,13 @@ def test_tracks_through_translation_scale_change_and_occlusion(video):
     assert segmenter.timing_summary()["windows_per_frame"] == 3
 
 
+def test_flow_motion_keeps_tracking(video):
+    frames, masks = video
+    predicted = run(plm(candidates={"motion": "flow"}), frames, masks[0])
+    j = np.array([region_similarity(gt, m) for gt, m in zip(masks, predicted)])
+    assert j[1:20].mean() > 0.8, j
+
+
 def test_a_lost_object_is_searched_for_in_the_whole_frame(video):
     frames, masks = video
     segmenter = plm()

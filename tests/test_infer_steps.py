@@ -1,12 +1,13 @@
 """plmlib.infer, step by step (slides' overall step): candidates (a, b), responses (c, d, e), size restoring (f),
 stacking (g), thresholding (h), PLM_P's weighted median. No training here: fast."""
 
+import cv2
 import numpy as np
 import pytest
 import torch
 
 from plmlib import crops
-from plmlib.infer import (DEFAULT_JITTER, POSITION_JITTER, BoxTracker, CandidateConfig, Matcher,
+from plmlib.infer import (DEFAULT_JITTER, POSITION_JITTER, BoxTracker, CandidateConfig, Matcher, MotionEstimator,
                           WeightedMedianConfig, jittered_windows, largest_component, merge_objects, recovery_windows,
                           restore_and_stack, threshold, weighted_median)
 from plmlib.model import build_model
@@ -151,3 +152,26 @@ def test_weighted_median_removes_specks_and_only_works_near_the_mask():
     np.testing.assert_array_equal(weighted_median(np.zeros((10, 10), np.float32), frame[:10, :10]), 0)
     with pytest.raises(ValueError, match="weight_type"):
         WeightedMedianConfig(weight_type="gauss")
+
+
+def test_motion_estimator_measures_each_objects_shift_and_the_tracker_follows_it():
+    rng = np.random.default_rng(0)
+    texture = (rng.random((120, 200, 3)) * 255).astype(np.uint8)
+    texture = cv2.GaussianBlur(texture, (7, 7), 0)
+    background = np.full_like(texture, 80)
+    first, second = background.copy(), background.copy()
+    first[30:70, 40:90] = texture[30:70, 40:90]
+    second[36:76, 52:102] = texture[30:70, 40:90]  # the object moved by (+12, +6)
+    mask = np.zeros((120, 200), bool)
+    mask[30:70, 40:90] = True
+    motion = MotionEstimator()
+    motion.reset(first)
+    (dx, dy), still = motion.shifts(second, [mask, np.zeros_like(mask)])
+    assert abs(dx - 12) < 2.5 and abs(dy - 6) < 2.5, (dx, dy)
+    assert still == (0.0, 0.0)  # an empty mask does not move
+    tracker = BoxTracker(mask)
+    tracker.predict((dx, dy))
+    x0, y0, x1, y1 = tracker.box
+    assert abs(x0 - 52) < 3 and abs(y0 - 36) < 3 and abs((x1 - x0) - 50) < 1e-6
+    with pytest.raises(ValueError, match="motion must be one of"):
+        CandidateConfig(motion="kalman")

@@ -43,6 +43,16 @@ def test_reproduce_segments_scores_and_resumes(setup, capsys):
     assert "plm_p:" in capsys.readouterr().out
 
 
+def test_candidate_options_are_checked_before_any_work(setup, capsys):
+    tmp, root, checkpoint = setup
+    with pytest.raises(SystemExit, match="unexpected keyword argument 'nope'"):
+        main(["reproduce", "--davis-root", str(root), "--checkpoint", str(checkpoint), "--candidates", "nope=1",
+              "--out", str(tmp / "m3"), "--no-evaluate", "--quiet"])
+    with pytest.raises(SystemExit, match="expected KEY=VALUE"):
+        main(["reproduce", "--davis-root", str(root), "--candidates", "box_threshold", "--out", str(tmp / "m3")])
+    assert not (tmp / "m3").exists()
+
+
 def test_unknown_sequences_are_refused(setup, capsys):
     tmp, root, checkpoint = setup
     assert main(["reproduce", "--davis-root", str(root), "--checkpoint", str(checkpoint), "--sequences", "nope",

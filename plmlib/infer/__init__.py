@@ -18,8 +18,8 @@ import numpy as np
 
 from plmlib.segmenter import segment_video
 
-from .candidates import (DEFAULT_JITTER, POSITION_JITTER, BoxTracker, CandidateConfig, jittered_windows,
-                         largest_component, recovery_windows)
+from .candidates import (DEFAULT_JITTER, POSITION_JITTER, BoxTracker, CandidateConfig, MotionEstimator,
+                         jittered_windows, largest_component, recovery_windows)
 from .postprocess import WeightedMedianConfig, weighted_median
 from .responses import Matcher
 from .segmenter import PLMPSegmenter, PLMSegmenter, PLMUSegmenter
@@ -35,7 +35,8 @@ def segment_frames(frames: Iterable[np.ndarray], first_mask: np.ndarray, segment
 
 
 __all__ = [
-    "BoxTracker", "CandidateConfig", "DEFAULT_JITTER", "DEFAULT_THRESHOLD", "POSITION_JITTER", "Matcher", "PLMPSegmenter", "PLMSegmenter",
+    "BoxTracker", "CandidateConfig", "DEFAULT_JITTER", "DEFAULT_THRESHOLD", "POSITION_JITTER", "Matcher", "MotionEstimator",
+    "PLMPSegmenter", "PLMSegmenter",
     "PLMUSegmenter", "WeightedMedianConfig", "jittered_windows", "largest_component", "merge_objects",
     "recovery_windows", "restore_and_stack", "segment_frames", "threshold", "weighted_median",
 ]

@@ -3,6 +3,7 @@
     start(first frame, its mask):  per object, fine-tune the network on the first frame (slides: "Two-stage
                                    Training", fine-tuning "using single frame"), crop the query, compute its vector once
     step(frame):                   per object,
+        motion                     the box moved by the object's median optical flow (ours; candidates.motion)
         (a, b) candidates          windows around the tracked box (or a recovery grid when the object was lost)
         (c, d, e) responses        the network's foreground probability of each window, batched
         (f) size restoring, (g) stacking   back into a full-frame map, averaged where windows overlap
@@ -36,7 +37,7 @@ from plmlib.model import (PLMNet, build_model, default_device, load_checkpoint, 
                           shipped_path)
 from plmlib.segmenter import VideoSegmenter
 
-from .candidates import BoxTracker, CandidateConfig, largest_component
+from .candidates import BoxTracker, CandidateConfig, MotionEstimator, largest_component
 from .postprocess import WeightedMedianConfig, weighted_median
 from .responses import Matcher
 from .stacking import DEFAULT_THRESHOLD, STACKING, merge_objects, restore_and_stack
@@ -141,10 +142,18 @@ class PLMSegmenter(VideoSegmenter):
             self.matchers.append(matcher)
             self.trackers.append(BoxTracker(object_mask, c))
         self.probabilities = np.stack([1.0 - (mask > 0)] + [(mask == i) for i in self.ids]).astype(np.float32)
+        self.motion = MotionEstimator() if c.motion == "flow" else None
+        self.previous_mask = mask
+        if self.motion is not None:
+            self.motion.reset(frame)
 
     def _step(self, frame: np.ndarray) -> np.ndarray:
         started = time.perf_counter()
         network_before = self._network_seconds()
+        if self.motion is not None:  # the box moved with the object before the windows are placed (ours)
+            shifts = self.motion.shifts(frame, [self.previous_mask == i for i in self.ids])
+            for tracker, shift in zip(self.trackers, shifts):
+                tracker.predict(shift)
         maps = []
         for matcher, tracker in zip(self.matchers, self.trackers):
             windows = tracker.windows()                                      # (a, b)
@@ -165,6 +174,7 @@ class PLMSegmenter(VideoSegmenter):
                 mask[mask == object_id] = 0
             elif self.keep_largest:
                 mask[(mask == object_id) & ~component] = 0
+        self.previous_mask = mask
         if self.update_every and self.frame_index % self.update_every == 0:  # PLM_U
             for object_id, matcher in zip(self.ids, self.matchers):
                 if (mask == object_id).any():
