@@ -35,10 +35,10 @@ def _done(folder: Path) -> bool:
 
 def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, checkpoint: str | Path | None = None,
                   sequences: list[str] | None = None, device: str = "cpu", finetune_options: dict | None = None,
-                  progress: bool = True, seed: int = 0, candidates: dict | None = None) -> list[dict]:
+                  progress: bool = True, seed: int = 0, candidates=None) -> list[dict]:
     """Segment the DAVIS 2016 val sequences with each variant (resumable); returns one timing dict per run.
 
-    ``candidates``: CandidateConfig fields for every variant (plmlib.infer.candidates), e.g. {"box_threshold": 0.3}."""
+    ``candidates``: a CandidateConfig (or a dict of its fields) for every variant (plmlib.infer.candidates)."""
     from plmlib.data import Davis2016
     from plmlib.infer import PLMSegmenter
     from plmlib.model import load_checkpoint, pretrained
@@ -69,7 +69,7 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
         for variant in todo:
             timing = segment_sequence(sequence, out / variant / name, method=variant, overlay=False,
                                       progress=progress, model=finetuned, finetune=False, device=device,
-                                      candidates=dict(candidates or {}))
+                                      candidates=candidates)
             timing["finetune_seconds"] = round(finetune_seconds, 3)
             with atomic_write(out / variant / name / "timing.json") as tmp:  # the "done" mark, now with it
                 tmp.write_text(json.dumps(timing, indent=2))
@@ -88,19 +88,6 @@ def write_timing_csv(timings: list[dict], path: str | Path) -> Path:
     with atomic_write(path) as tmp:
         tmp.write_text(buffer.getvalue())
     return Path(path)
-
-
-def parse_assignments(items: list[str]) -> dict:
-    """["a=0.3", "b=flow"] -> {"a": 0.3, "b": "flow"} (values read as YAML); a clear error for a malformed item."""
-    import yaml
-
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise SystemExit(f"expected KEY=VALUE, got {item!r}")
-        out[key.strip()] = yaml.safe_load(value)
-    return out
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -123,17 +110,14 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from plmlib.data.roots import dataset_root
     from plmlib.infer.candidates import CandidateConfig
+    from plmlib.train.config import apply_overrides
     from plmlib.metrics.evaluate import evaluate, report, write_csvs
 
     if args.threads:
         torch.set_num_threads(args.threads)
     root = dataset_root("davis2016", args.davis_root)
     options = None if args.finetune_iterations is None else {"iterations": args.finetune_iterations}
-    candidates = parse_assignments(args.candidates)
-    try:
-        CandidateConfig(**candidates)  # fail now, not after the first fine-tuning
-    except (TypeError, ValueError) as error:
-        raise SystemExit(f"--candidates: {error}") from None
+    candidates = apply_overrides(CandidateConfig(), args.candidates)  # checked now, not after a fine-tuning
     timings = segment_davis(root, args.out, args.variants, args.checkpoint, args.sequences, args.device,
                             finetune_options=options, progress=not args.quiet, candidates=candidates)
     if not args.evaluate:
@@ -148,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
             "variant": variant, "checkpoint": args.checkpoint or "shipped release (plmlib/weights/plm_davis2016.pt)",
             "dataset": "DAVIS 2016 val, 480p", "sequences": args.sequences or "all 20", "device": args.device,
             "threads": args.threads, "finetune": options or "defaults",
-            "candidates": candidates or "defaults", "command": " ".join(["plm", "reproduce", *sys.argv[2:]]),
+            "candidates": args.candidates or "defaults", "command": " ".join(["plm", "reproduce", *sys.argv[2:]]),
         })
         print(f"{variant}:\n{report(evaluation, 'val')}")
     return 0

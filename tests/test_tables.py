@@ -72,3 +72,21 @@ def test_tables_and_figures_are_written(results, tmp_path):
     names = {p.name for p in figures}
     assert {"results_per_sequence_J.png", "results_j_per_frame_camel.png"} <= names
     assert all(p.stat().st_size > 10_000 for p in figures)
+
+
+def test_the_readme_results_table_matches_the_generated_headline_table():
+    """README's Results table is written by hand: it must show what results/tables/headline.csv (plm tables) holds."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    headline = pd.read_csv(root / "results" / "tables" / "headline.csv").set_index(["method", "source"])
+    section = (root / "README.md").read_text().split("## Results", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip("|").split("|") for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    checked = 0
+    for cells in rows[1:]:  # after the header
+        method = cells[0].split()[0]
+        j_paper, j_ours, f_paper, f_ours = (float(c) for c in cells[1:5])
+        assert (j_paper, f_paper) == tuple(headline.loc[(method, "paper"), ["J-Mean", "F-Mean"]]), method
+        assert (j_ours, f_ours) == tuple(headline.loc[(method, "ours"), ["J-Mean", "F-Mean"]]), method
+        checked += 1
+    assert checked >= 5
