@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     root = dataset_root("davis2016", args.davis_root)
     options = None if args.finetune_iterations is None else {"iterations": args.finetune_iterations}
-    candidates = apply_overrides(CandidateConfig(), args.candidates)  # checked now, not after a fine-tuning
+    candidates = apply_overrides(CandidateConfig(), args.candidates, option="--candidates")  # checked now, not after a fine-tuning
     timings = segment_davis(root, args.out, args.variants, args.checkpoint, args.sequences, args.device,
                             finetune_options=options, progress=not args.quiet, candidates=candidates)
     if not args.evaluate:

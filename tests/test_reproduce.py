@@ -48,9 +48,9 @@ def test_candidate_options_are_checked_before_any_work(setup, capsys):
     base = ["reproduce", "--davis-root", str(root), "--checkpoint", str(checkpoint), "--out", str(tmp / "m3"),
             "--no-evaluate", "--quiet", "--candidates"]
     assert main(base + ["nope=1"]) == 2
-    assert "unknown config field 'nope'" in capsys.readouterr().err
+    assert "--candidates: unknown config field 'nope'" in capsys.readouterr().err
     assert main(base + ["box_threshold"]) == 2
-    assert "expects key=value" in capsys.readouterr().err
+    assert "--candidates expects key=value" in capsys.readouterr().err
     assert main(base + ["motion=kalman"]) == 2
     assert "motion must be one of" in capsys.readouterr().err
     assert not (tmp / "m3").exists()

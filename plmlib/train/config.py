@@ -285,21 +285,22 @@ def _dataclass_type(annotation: Any) -> type | None:
     return _NESTED.get(name)
 
 
-def apply_overrides(config: Any, assignments: list[str]) -> Any:
-    """Apply ``key.sub=value`` strings (values parsed as YAML: 1e-3, [1024, 1024], null, true) to a config."""
+def apply_overrides(config: Any, assignments: list[str], option: str = "--set") -> Any:
+    """Apply ``key.sub=value`` strings (values parsed as YAML: 1e-3, [1024, 1024], null, true) to a config;
+    ``option`` is the command-line option named in the error messages."""
     for text in assignments:
         if "=" not in text:
-            raise ValueError(f"--set expects key=value, got {text!r}")
+            raise ValueError(f"{option} expects key=value, got {text!r}")
         key, raw = text.split("=", 1)
         value = yaml.safe_load(raw)
         *path, last = key.strip().split(".")
         target = config
         for part in path:
             if not hasattr(target, part):
-                raise ValueError(f"unknown config field {key!r}")
+                raise ValueError(f"{option}: unknown config field {key!r}")
             target = getattr(target, part)
         if not dataclasses.is_dataclass(target) or last not in {f.name for f in dataclasses.fields(target)}:
-            raise ValueError(f"unknown config field {key!r}")
+            raise ValueError(f"{option}: unknown config field {key!r}")
         annotation = next(f.type for f in dataclasses.fields(target) if f.name == last)
         sub = _dataclass_type(annotation)
         if sub is not None and isinstance(value, dict):
