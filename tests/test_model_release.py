@@ -86,3 +86,46 @@ def test_the_shipped_model_loads_and_fits_the_budget():
     # (measured: mean probability 0.37 on the object, 0.001 around it)
     inside = mask[0, 0] > 0.5
     assert probability[0][inside].mean() > 10 * probability[0][~inside].mean()
+
+
+def two_stage_run(tmp_path):
+    """Two tiny pre-training stages, the second starting from the first's model.pt (frozen hed encoder)."""
+    from plmlib.train import pretrain, pretrain_profile
+    from plmlib.train.pairs import DataConfig
+
+    runs = []
+    for k, start in enumerate([None, tmp_path / "stage1" / "model.pt"], start=1):
+        cfg = pretrain_profile("smoke")
+        cfg.iterations, cfg.batch_size, cfg.cache.enabled = 2, 2, False
+        cfg.model.checkpoint = str(start) if start else None
+        cfg.model.frozen_blocks = (1, 2, 3, 4, 5)
+        cfg.data = DataConfig(dataset="synthetic", scenarios=("translate",), n_frames=4)
+        cfg.run.out_dir, cfg.run.progress, cfg.run.seed = str(tmp_path / f"stage{k}"), False, k
+        pretrain(cfg)
+        runs.append(tmp_path / f"stage{k}")
+    return runs
+
+
+def test_plm_release_exports_a_run_with_its_training_lineage(tmp_path, capsys):
+    from plmlib.cli import main
+
+    stage1, stage2 = two_stage_run(tmp_path)
+    out = tmp_path / "release.pt"
+    assert main(["release", str(stage2), "--out", str(out), "--description", "two stages"]) == 0
+    assert "2 training stage(s)" in capsys.readouterr().out
+    provenance = read_release(out)["provenance"]
+    lineage = provenance["training"]
+    assert [s["run"] for s in lineage] == ["stage1", "stage2"] and [s["seed"] for s in lineage] == [1, 2]
+    assert lineage[0]["starts_from"] is None and lineage[1]["starts_from"] == str(stage1 / "model.pt")
+    assert provenance["description"] == "two stages" and len(provenance["source_checkpoint_sha256"]) == 64
+    rebuilt, trained = load_release(out).state_dict(), load_checkpoint(stage2 / "model.pt").state_dict()
+    assert all(torch.allclose(rebuilt[k], trained[k], atol=0.02) for k in trained)
+
+
+def test_plm_release_names_what_is_missing(tmp_path, capsys):
+    from plmlib.cli import main
+
+    (tmp_path / "run").mkdir()
+    assert main(["release", str(tmp_path / "run"), "--out", str(tmp_path / "r.pt")]) == 2
+    assert "no model.pt in the run folder" in capsys.readouterr().err
+    assert not (tmp_path / "r.pt").exists()
