@@ -14,7 +14,7 @@ pair settings of the ``classroom`` pre-training profile, at the network's crop s
 A large gap between ``seen`` and ``unseen_train`` says the pool was memorised (more, fresher pairs help); a gap between
 ``unseen_train`` and ``val`` says the train sequences do not cover the val objects (fine-tuning's job). Mean per-pair
 cross-entropy and IoU of the arg-max map are appended to ``--csv`` (default
-results/diagnostics/pair_generalisation.csv) with the checkpoint's file name, the tag and the git SHA.
+results/diagnostics/pair_generalisation.csv) with the checkpoint's folder and file name, the tag and the git SHA.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name, (pairs, start) in sets.items():
         loss, iou = score_pairs(net, pairs, start, args.pairs, desc=name)
-        rows.append({"checkpoint": args.checkpoint.name, "tag": args.tag, "pairs": name, "n": args.pairs,
+        rows.append({"checkpoint": f"{args.checkpoint.parent.name}/{args.checkpoint.name}", "tag": args.tag, "pairs": name, "n": args.pairs,
                      "loss": round(loss, 4), "iou": round(iou, 4), "git_sha": git_sha()})
         print(f"{name:13s} loss {loss:.4f}  IoU {iou:.3f}", flush=True)
     args.csv.parent.mkdir(parents=True, exist_ok=True)

@@ -112,12 +112,14 @@ def run(args: argparse.Namespace) -> int:
     from plmlib.infer.candidates import CandidateConfig
     from plmlib.train.config import apply_overrides
     from plmlib.metrics.evaluate import evaluate, report, write_csvs
+    from plmlib.model.release import file_sha256, shipped_path
 
     if args.threads:
         torch.set_num_threads(args.threads)
     root = dataset_root("davis2016", args.davis_root)
     options = None if args.finetune_iterations is None else {"iterations": args.finetune_iterations}
-    candidates = apply_overrides(CandidateConfig(), args.candidates, option="--candidates")  # checked now, not after a fine-tuning
+    # checked now, not after a fine-tuning
+    candidates = apply_overrides(CandidateConfig(), args.candidates, option="--candidates")
     timings = segment_davis(root, args.out, args.variants, args.checkpoint, args.sequences, args.device,
                             finetune_options=options, progress=not args.quiet, candidates=candidates)
     if not args.evaluate:
@@ -130,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         write_timing_csv([t for t in timings if t["method"] == variant], target / "timing.csv")
         save_config(target / "config.yaml", {
             "variant": variant, "checkpoint": args.checkpoint or "shipped release (plmlib/weights/plm_davis2016.pt)",
+            "checkpoint_sha256": file_sha256(args.checkpoint or shipped_path()),
             "dataset": "DAVIS 2016 val, 480p", "sequences": args.sequences or "all 20", "device": args.device,
             "threads": args.threads, "finetune": options or "defaults",
             "candidates": args.candidates or "defaults", "command": " ".join(["plm", "reproduce", *sys.argv[2:]]),

@@ -5,10 +5,12 @@ import json
 
 import pandas as pd
 import pytest
+import yaml
 
 from plmlib.cli import main
 from plmlib.data import write_dataset
 from plmlib.model import build_model, save_checkpoint
+from plmlib.model.release import file_sha256
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +30,8 @@ def test_reproduce_segments_scores_and_resumes(setup, capsys):
     for variant in ("plm", "plm_p"):
         scores = pd.read_csv(tmp / "results" / variant / "per_sequence_results.csv")
         assert sorted(scores["Sequence"]) == ["synthetic-occlusion", "synthetic-translate"]
-        assert (tmp / "results" / variant / "config.yaml").is_file()
+        saved = yaml.safe_load((tmp / "results" / variant / "config.yaml").read_text())["config"]
+        assert saved["checkpoint_sha256"] == file_sha256(checkpoint)  # which network made these numbers
         timing = pd.read_csv(tmp / "results" / variant / "timing.csv")
         assert len(timing) == 2 and (timing["finetune_seconds"] > 0).all()
         assert len(list((tmp / "masks" / variant / "synthetic-translate").glob("*.png"))) == 5
