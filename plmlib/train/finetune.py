@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from plmlib import crops
@@ -34,7 +33,7 @@ from .checkpointing import LossLog, find_resume, load_training_checkpoint, save_
 from .config import FinetuneConfig, finetune_profile
 from .feature_pool import FeaturePool
 from .pairs import PairConfig, PairDataset, load_sequences
-from .pretrain import (Distributed, PairForward, build_net, make_batches, make_optimizer, to_device,
+from .pretrain import (Distributed, PairForward, build_net, make_batches, make_optimizer, to_device, train_step,
                        trainable_parameters, use_feature_cache)
 
 
@@ -97,20 +96,8 @@ def finetune(config: FinetuneConfig | None = None, sequence: Sequence | None = N
     net.train()
     started = time.perf_counter()
     for step, batch in zip(bar, batches):
-        batch = to_device(batch, device)
-        with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
-            logits = model(batch)
-        loss = F.cross_entropy(logits.float(), batch["target"])
-
-        optimizer.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        if config.optim.grad_clip:
-            scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_(params, config.optim.grad_clip)
-        scaler.step(optimizer)
-        scaler.update()
-        scheduler.step()
-
+        loss = train_step(model, to_device(batch, device), optimizer, scheduler, scaler, params,
+                          grad_clip=config.optim.grad_clip, amp=amp)
         lr = optimizer.param_groups[0]["lr"]
         log.write(step + 1, loss.item(), lr, time.perf_counter() - started)
         if (step + 1) % run.log_every == 0:

@@ -185,6 +185,26 @@ def make_batches(pairs: PairDataset, start: int, end: int, batch_size: int, *, p
     return iter(loader)
 
 
+def train_step(model: nn.Module, batch: dict, optimizer, scheduler, scaler, params: list[nn.Parameter], *,
+               grad_clip: float, amp: bool) -> torch.Tensor:
+    """One optimisation step on a batch (already on the device): forward, two-class per-pixel cross-entropy,
+    backward, gradient-norm clipping, optimiser and schedule steps. Returns the loss (detached)."""
+    device_type = batch["target"].device.type
+    with torch.autocast(device_type, dtype=torch.float16, enabled=amp):
+        logits = model(batch)
+    loss = F.cross_entropy(logits.float(), batch["target"])
+
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    if grad_clip:
+        scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(params, grad_clip)
+    scaler.step(optimizer)
+    scaler.update()
+    scheduler.step()
+    return loss.detach()
+
+
 def mean_over_processes(value: torch.Tensor, ddp: Distributed) -> float:
     """The loss averaged over the DDP processes (for the log), as a float."""
     if ddp.world > 1:
@@ -259,20 +279,8 @@ def pretrain(config: PretrainConfig | None = None) -> PLMNet:
     net.train()
     started = time.perf_counter()
     for step, batch in zip(bar, batches):
-        batch = to_device(batch, device)
-        with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
-            logits = model(batch)
-        loss = F.cross_entropy(logits.float(), batch["target"])  # two-class per-pixel cross-entropy
-
-        optimizer.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        if config.optim.grad_clip:
-            scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_(params, config.optim.grad_clip)
-        scaler.step(optimizer)
-        scaler.update()
-        scheduler.step()
-
+        loss = train_step(model, to_device(batch, device), optimizer, scheduler, scaler, params,
+                          grad_clip=config.optim.grad_clip, amp=amp)
         loss_value, lr = mean_over_processes(loss, ddp), optimizer.param_groups[0]["lr"]
         log.write(step + 1, loss_value, lr, time.perf_counter() - started)
         if (step + 1) % run.log_every == 0:
