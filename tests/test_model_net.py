@@ -167,3 +167,21 @@ def test_plm_s_uses_the_deepest_layer_only():
     model = build_model("plm_s", pretrained=False, fc_widths=(16, 16))
     assert list(model.compressors) == ["conv5_3"]
     assert model.config.vector_size == 32 * 8 * 8
+
+
+def test_encoder_split_then_resumed_equals_one_pass():
+    """split(x, stop) + forward(input of layer stop, start=stop) = forward(x): what a partly cached pool relies on."""
+    encoder = build_model("plm", pretrained=False).encoder.eval()
+    x = torch.rand(2, 3, 64, 64)
+    whole = encoder(x)
+    for block in range(1, 6):
+        stop = encoder.block_start(block)
+        before, boundary_input = encoder.split(x, stop)
+        after = encoder(boundary_input, start=stop)
+        assert set(before).isdisjoint(after) and set(before) | set(after) == set(whole)
+        for tap in whole:
+            assert torch.equal({**before, **after}[tap], whole[tap]), (block, tap)
+    encoder.freeze_blocks((1, 2, 3))
+    assert encoder.frozen_prefix() == 3
+    encoder.freeze_blocks((2, 3, 4, 5))
+    assert encoder.frozen_prefix() == 0

@@ -13,7 +13,7 @@ from plmlib.model import build_model, load_checkpoint, read_checkpoint
 from plmlib.train import (CacheConfig, OptimConfig, finetune, finetune_profile, first_frame_fit, pretrain,
                           pretrain_profile, read_loss_csv)
 from plmlib.train.feature_pool import FeaturePool
-from plmlib.train.pairs import DataConfig, PairConfig, PairDataset
+from plmlib.train.pairs import DataConfig, PairConfig, PairDataset, collate
 
 
 @pytest.fixture(autouse=True)
@@ -134,3 +134,40 @@ def test_cli_pretrain_then_finetune(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "J before" in out and (fine / "fit.csv").read_text().startswith("sequence,frame,J_before,J_after")
     assert main(["train", "pretrain", "--out", str(pre), "--set", "nope=1"]) == 2
+
+
+def test_partly_frozen_encoder_pool_equals_the_image_forward():
+    """Blocks 1-4 frozen: the pool caches conv3_3, conv4_3 and pool4's output; block 5 runs (and learns) per step."""
+    from plmlib.model import build_model
+    from plmlib.train.pretrain import PairForward
+
+    torch.manual_seed(0)
+    net = build_model("plm", pretrained=False)
+    net.encoder.freeze_blocks((1, 2, 3, 4))
+    pairs = PairDataset([make_video("translate", n_frames=4)], PairConfig(crop_size=128))
+    pool = FeaturePool(net, pairs, 4, chunk=4, dtype=torch.float32, progress=False)
+    pool.sync(0)
+    assert pool.partial and set(pool.query) == {"conv3_3", "conv4_3"}
+    assert pool.boundary_inputs["query"].shape == (4, 512, 8, 8)
+    cached = {"query_features": pool.query, "search_features": pool.search,
+              "query_boundary": pool.boundary_inputs["query"], "search_boundary": pool.boundary_inputs["search"]}
+    images = collate([pairs[i] for i in range(4)])
+    net.eval()
+    from_pool = PairForward(net)(cached)
+    with torch.no_grad():
+        from_images = net(images["query"], images["query_mask"], images["search"])
+    assert torch.allclose(from_pool, from_images, atol=1e-4)
+    from_pool.sum().backward()
+    assert net.encoder.block_parameters(5)[0].grad is not None
+    assert all(p.grad is None for b in (1, 2, 3, 4) for p in net.encoder.block_parameters(b))
+
+
+def test_pretrain_trains_the_last_block_from_a_pool(tmp_path):
+    cfg = small_pretrain(tmp_path, iterations=3, batch_size=2,
+                         cache=CacheConfig(enabled=True, pool_size=8, chunk=4, refresh_every=2))
+    cfg.model.frozen_blocks = (1, 2, 3, 4)
+    torch.manual_seed(0)
+    start = build_model("small", pretrained=False)
+    net = pretrain(cfg)
+    assert torch.equal(net.encoder.block_parameters(1)[0], start.encoder.block_parameters(1)[0])
+    assert not torch.equal(net.encoder.block_parameters(5)[0], start.encoder.block_parameters(5)[0])

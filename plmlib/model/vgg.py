@@ -66,23 +66,45 @@ class VGG16Features(nn.Module):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
                 nn.init.zeros_(m.bias)
 
-    def forward(self, x: torch.Tensor, taps: tuple[str, ...] | None = None) -> dict[str, torch.Tensor]:
+    def forward(self, x: torch.Tensor, taps: tuple[str, ...] | None = None, start: int = 0) -> dict[str, torch.Tensor]:
         """x: normalised input (B, in_channels, H, W) -> {tap: (B, C, H/stride, W/stride)}, shallow to deep.
 
-        ``taps`` overrides the taps given at construction (e.g. to look at other layers in a notebook)."""
+        ``taps`` overrides the taps given at construction (e.g. to look at other layers in a notebook).
+        ``start``: x is the input of layer ``start`` of ``features`` (from ``split``), only the taps from there on
+        are returned (a cached frozen prefix, see plmlib.train.feature_pool)."""
         tap_at = self._tap_at if taps is None else {RELU_INDEX[t]: t for t in taps}
         last = max(tap_at)
         if last >= len(self.features):
             raise ValueError(f"taps {taps} are deeper than this encoder (built up to {self.taps[-1]})")
         out: dict[str, torch.Tensor] = {}
-        for i, layer in enumerate(self.features):
-            x = layer(x)
+        for i in range(start, last + 1):
+            x = self.features[i](x)
             if i in tap_at:
                 # The next ReLU works in place on the *next* conv's output, so this tensor stays intact.
                 out[tap_at[i]] = x
-            if i == last:
-                break
         return out
+
+    def split(self, x: torch.Tensor, stop: int) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """Run layers 0 .. stop - 1 only: (the taps among them, the input of layer ``stop``). With
+        ``forward(that input, start=stop)`` it gives the same taps as ``forward(x)``."""
+        out: dict[str, torch.Tensor] = {}
+        for i in range(min(stop, len(self.features))):
+            x = self.features[i](x)
+            if i in self._tap_at:
+                out[self._tap_at[i]] = x
+        return out, x
+
+    def block_start(self, block: int) -> int:
+        """Index in ``features`` where VGG block ``block`` (1..5) begins (its first conv); len(features) when the
+        encoder is not built that deep."""
+        return min(CONV_INDEX[f"conv{block}_1"], len(self.features)) if block <= 5 else len(self.features)
+
+    def frozen_prefix(self) -> int:
+        """How many leading VGG blocks have no trainable parameter (0..5)."""
+        for block in range(1, 6):
+            if any(p.requires_grad for p in self.block_parameters(block)):
+                return block - 1
+        return 5
 
     def block_parameters(self, block: int) -> list[nn.Parameter]:
         """Parameters of VGG block 1..5 (conv{block}_*)."""

@@ -62,9 +62,11 @@ class OptimConfig:
 
 @dataclass
 class CacheConfig:
-    """Cached encoder features (plmlib.train.feature_pool); only with the whole encoder frozen.
+    """Cached encoder features (plmlib.train.feature_pool): of the whole encoder when it is frozen, or of its frozen
+    leading blocks (e.g. frozen_blocks (1, 2, 3, 4): block 5 is trained from the cached pool4 output).
 
-      enabled           use the pool (None: when the whole encoder is frozen and the device is a CPU)
+      enabled           use the pool (None: when the whole encoder is frozen and the device is a CPU; True also
+                        with a partly frozen encoder)
       pool_size         pairs held
       chunk             pairs encoded together (the pool is made of whole chunks)
       refresh_every     steps between refreshes (0: never)

@@ -36,7 +36,7 @@ from plmlib.provenance import save_config
 from .checkpointing import (LossLog, find_resume, load_training_checkpoint, save_training_checkpoint,
                             seed_everything)
 from .config import CacheConfig, ModelChoice, OptimConfig, PretrainConfig, pretrain_profile
-from .feature_pool import FeaturePool, encoder_is_frozen
+from .feature_pool import FeaturePool, cached_taps, encoder_is_frozen
 from .pairs import PairDataset, collate, load_sequences
 
 # ---------------------------------------------------------------------------------------------------------------- #
@@ -126,7 +126,8 @@ class PairForward(nn.Module):
     """One training forward pass on a batch of pairs -> logits (B, 2, S, S); this is what DDP wraps.
 
     A batch holds images (query, query_mask, search: the whole network runs) or cached encoder features
-    (query_features, search_features: the frozen encoder is skipped, see feature_pool)."""
+    (query_features, search_features: the frozen encoder is skipped; with query_boundary / search_boundary only
+    its trained last blocks run, see feature_pool)."""
 
     def __init__(self, net: PLMNet):
         super().__init__()
@@ -135,9 +136,9 @@ class PairForward(nn.Module):
     def forward(self, batch: dict) -> torch.Tensor:
         net = self.net
         if "query_features" in batch:
-            query_vec = net.flatten(net.compress(batch["query_features"]))
-            search_vec = net.flatten(net.compress(batch["search_features"]))
-            return net.decode(net.match(query_vec, search_vec))
+            query = cached_taps(net, batch["query_features"], batch.get("query_boundary"))
+            search = cached_taps(net, batch["search_features"], batch.get("search_boundary"))
+            return net.decode(net.match(net.flatten(net.compress(query)), net.flatten(net.compress(search))))
         return net(batch["query"], batch["query_mask"], batch["search"])
 
 
