@@ -69,7 +69,9 @@ def test_the_shipped_model_loads_and_fits_the_budget():
     path = shipped_path()
     assert path.stat().st_size <= 100 * 1024 * 1024  # issue 9: at most 100 MB
     release = read_release(path)
-    assert release["provenance"]["training"]["seed"] == 0 and release["encoder_weights"] == "hed"
+    stages = release["provenance"]["training"]  # three pre-training stages (plmlib/weights/README.md)
+    assert [s["seed"] for s in stages] == [0, 1, 2] and [s["iterations"] for s in stages] == [1500, 800, 1200]
+    assert stages[0]["starts_from"] is None and release["encoder_weights"] == "hed"
     model = pretrained()
     assert model.config.fc_widths == (1024, 1024)
     from plmlib import crops
@@ -129,3 +131,19 @@ def test_plm_release_names_what_is_missing(tmp_path, capsys):
     assert main(["release", str(tmp_path / "run"), "--out", str(tmp_path / "r.pt")]) == 2
     assert "no model.pt in the run folder" in capsys.readouterr().err
     assert not (tmp_path / "r.pt").exists()
+
+
+@pytest.mark.parametrize("variant", ["plm", "plm_p", "plm_u"])
+def test_committed_results_were_made_by_the_shipped_model(variant):
+    """results/davis2016_val/<variant>/config.yaml names the sha256 of the network file it ran: it must be the release
+    that ships, so that a new release cannot land without its scores being re-run."""
+    from pathlib import Path
+
+    import yaml
+
+    from plmlib.model.release import file_sha256
+
+    config = Path(__file__).resolve().parents[1] / "results" / "davis2016_val" / variant / "config.yaml"
+    saved = yaml.safe_load(config.read_text())["config"]
+    assert saved["checkpoint"].startswith("shipped release")
+    assert saved["checkpoint_sha256"] == file_sha256(shipped_path()), f"{config} was made by another network"
