@@ -8,8 +8,9 @@ pair settings of the ``classroom`` pre-training profile, at the network's crop s
 
 - ``seen``: pairs 0 .. n-1 of the training run's seed (``--seen-seed``): with a feature pool these are the first pool's
   pairs, which the run saw many times;
-- ``unseen_train``: pairs of the same 30 train sequences that no run drew (indices from 10**9 on);
-- ``val``: pairs of the 20 DAVIS 2016 val sequences (never trained on).
+- ``unseen_train``: pairs of the same 30 train sequences that no run drew (seed ``--eval-seed``, indices from 10**9
+  on): the same pairs for every network, so rows compare;
+- ``val``: pairs of the 20 DAVIS 2016 val sequences (never trained on; seed ``--eval-seed``, the same for every network).
 
 A large gap between ``seen`` and ``unseen_train`` says the pool was memorised (more, fresher pairs help); a gap between
 ``unseen_train`` and ``val`` says the train sequences do not cover the val objects (fine-tuning's job). Mean per-pair
@@ -38,7 +39,7 @@ from plmlib.provenance import git_sha  # noqa: E402
 from plmlib.train import pretrain_profile  # noqa: E402
 from plmlib.train.pairs import PairDataset, collate, load_sequences  # noqa: E402
 
-COLUMNS = ["checkpoint", "tag", "pairs", "n", "loss", "iou", "git_sha"]
+COLUMNS = ["checkpoint", "tag", "pairs", "seed", "n", "loss", "iou", "git_sha"]
 UNSEEN_START = 10**9
 
 
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--davis-root", default=None, help="DAVIS 2016 root (default: $PLM_DAVIS_ROOT)")
     parser.add_argument("--checkpoint", required=True, type=Path, help="a checkpoint or a release file")
     parser.add_argument("--seen-seed", type=int, default=0, help="the seed its pre-training run drew pairs with")
+    parser.add_argument("--eval-seed", type=int, default=1000, help="seed of the unseen and val pairs (the same "
+                        "for every network compared; not a training run's seed)")
     parser.add_argument("--tag", default="", help="a label for the CSV row (e.g. the run's name)")
     parser.add_argument("--pairs", type=int, default=96, help="pairs per set")
     parser.add_argument("--threads", type=int, default=None)
@@ -82,13 +85,15 @@ def main(argv: list[str] | None = None) -> int:
         config.data.split = split
         return PairDataset(load_sequences(config.data), config.pairs, seed=seed)
 
-    train_seen = dataset("train", args.seen_seed)
-    sets = {"seen": (train_seen, 0), "unseen_train": (train_seen, UNSEEN_START),
-            "val": (dataset("val", args.seen_seed), 0)}
+    if args.eval_seed == args.seen_seed:
+        parser.error("--eval-seed must differ from --seen-seed (the unseen pairs would be drawn like the seen ones)")
+    sets = {"seen": (dataset("train", args.seen_seed), 0, args.seen_seed),
+            "unseen_train": (dataset("train", args.eval_seed), UNSEEN_START, args.eval_seed),
+            "val": (dataset("val", args.eval_seed), 0, args.eval_seed)}
     rows = []
-    for name, (pairs, start) in sets.items():
+    for name, (pairs, start, seed) in sets.items():
         loss, iou = score_pairs(net, pairs, start, args.pairs, desc=name)
-        rows.append({"checkpoint": f"{args.checkpoint.parent.name}/{args.checkpoint.name}", "tag": args.tag, "pairs": name, "n": args.pairs,
+        rows.append({"checkpoint": f"{args.checkpoint.parent.name}/{args.checkpoint.name}", "tag": args.tag, "pairs": name, "seed": seed, "n": args.pairs,
                      "loss": round(loss, 4), "iou": round(iou, 4), "git_sha": git_sha()})
         print(f"{name:13s} loss {loss:.4f}  IoU {iou:.3f}", flush=True)
     args.csv.parent.mkdir(parents=True, exist_ok=True)
