@@ -112,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
     from plmlib.infer.candidates import CandidateConfig
     from plmlib.train.config import apply_overrides
     from plmlib.metrics.evaluate import evaluate, report, write_csvs
-    from plmlib.model.release import file_sha256, shipped_path
+    from plmlib.model.release import shipped_path
+    from plmlib.model.weights import sha256_file
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -132,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         write_timing_csv([t for t in timings if t["method"] == variant], target / "timing.csv")
         save_config(target / "config.yaml", {
             "variant": variant, "checkpoint": args.checkpoint or "shipped release (plmlib/weights/plm_davis2016.pt)",
-            "checkpoint_sha256": file_sha256(args.checkpoint or shipped_path()),
+            "checkpoint_sha256": sha256_file(args.checkpoint or shipped_path()),
             "dataset": "DAVIS 2016 val, 480p", "sequences": args.sequences or "all 20", "device": args.device,
             "threads": args.threads, "finetune": options or "defaults",
             "candidates": args.candidates or "defaults", "command": " ".join(["plm", "reproduce", *sys.argv[2:]]),

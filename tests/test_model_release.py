@@ -141,9 +141,9 @@ def test_committed_results_were_made_by_the_shipped_model(variant):
 
     import yaml
 
-    from plmlib.model.release import file_sha256
+    from plmlib.model.weights import sha256_file
 
     config = Path(__file__).resolve().parents[1] / "results" / "davis2016_val" / variant / "config.yaml"
     saved = yaml.safe_load(config.read_text())["config"]
     assert saved["checkpoint"].startswith("shipped release")
-    assert saved["checkpoint_sha256"] == file_sha256(shipped_path()), f"{config} was made by another network"
+    assert saved["checkpoint_sha256"] == sha256_file(shipped_path()), f"{config} was made by another network"

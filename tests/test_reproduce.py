@@ -10,7 +10,7 @@ import yaml
 from plmlib.cli import main
 from plmlib.data import write_dataset
 from plmlib.model import build_model, save_checkpoint
-from plmlib.model.release import file_sha256
+from plmlib.model.weights import sha256_file
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def test_reproduce_segments_scores_and_resumes(setup, capsys):
         scores = pd.read_csv(tmp / "results" / variant / "per_sequence_results.csv")
         assert sorted(scores["Sequence"]) == ["synthetic-occlusion", "synthetic-translate"]
         saved = yaml.safe_load((tmp / "results" / variant / "config.yaml").read_text())["config"]
-        assert saved["checkpoint_sha256"] == file_sha256(checkpoint)  # which network made these numbers
+        assert saved["checkpoint_sha256"] == sha256_file(checkpoint)  # which network made these numbers
         timing = pd.read_csv(tmp / "results" / variant / "timing.csv")
         assert len(timing) == 2 and (timing["finetune_seconds"] > 0).all()
         assert len(list((tmp / "masks" / variant / "synthetic-translate").glob("*.png"))) == 5

@@ -166,8 +166,10 @@ def test_pretrain_trains_the_last_block_from_a_pool(tmp_path):
     cfg = small_pretrain(tmp_path, iterations=3, batch_size=2,
                          cache=CacheConfig(enabled=True, pool_size=8, chunk=4, refresh_every=2))
     cfg.model.frozen_blocks = (1, 2, 3, 4)
+    cfg.run.checkpoint_every = 3
     torch.manual_seed(0)
     start = build_model("small", pretrained=False)
     net = pretrain(cfg)
+    assert read_checkpoint(tmp_path / "checkpoints" / "checkpoint_0000003.pt")["extra"]["sampler"]["pool"]
     assert torch.equal(net.encoder.block_parameters(1)[0], start.encoder.block_parameters(1)[0])
     assert not torch.equal(net.encoder.block_parameters(5)[0], start.encoder.block_parameters(5)[0])

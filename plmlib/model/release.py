@@ -28,7 +28,7 @@ import torch
 from .. import __version__
 from .config import PLMConfig
 from .plm_net import PLMNet
-from .weights import atomic_torch_save
+from .weights import atomic_torch_save, sha256_file
 
 RELEASE_FORMAT = "plmlib-release-1"
 SHIPPED_DIR = Path(__file__).resolve().parents[1] / "weights"
@@ -147,14 +147,6 @@ def pretrained(name: str = SHIPPED_NAME, map_location: str | torch.device | None
 # plm release RUN_DIR: export a training run's model.pt with its whole training lineage as provenance
 
 
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def training_lineage(run_dir: str | Path) -> list[dict[str, Any]]:
     """The training stages that made ``run_dir/model.pt``, first stage first.
 
@@ -206,7 +198,7 @@ def run(args) -> int:
         raise FileNotFoundError(f"{source}: no model.pt in the run folder (has the run finished?)")
     provenance = {"name": args.out.stem, "description": args.description,
                   "training": training_lineage(args.run), "exported_by": "plm release",
-                  "exported_at_git_sha": git_sha(), "source_checkpoint_sha256": file_sha256(source)}
+                  "exported_at_git_sha": git_sha(), "source_checkpoint_sha256": sha256_file(source)}
     path = export_release(load_checkpoint(source), args.out, provenance=provenance)
     print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB) from {source}: "
           f"{len(provenance['training'])} training stage(s)")

@@ -76,22 +76,21 @@ class VGG16Features(nn.Module):
         last = max(tap_at)
         if last >= len(self.features):
             raise ValueError(f"taps {taps} are deeper than this encoder (built up to {self.taps[-1]})")
-        out: dict[str, torch.Tensor] = {}
-        for i in range(start, last + 1):
-            x = self.features[i](x)
-            if i in tap_at:
-                # The next ReLU works in place on the *next* conv's output, so this tensor stays intact.
-                out[tap_at[i]] = x
-        return out
+        return self._run(x, start, last + 1, tap_at)[0]
 
     def split(self, x: torch.Tensor, stop: int) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """Run layers 0 .. stop - 1 only: (the taps among them, the input of layer ``stop``). With
         ``forward(that input, start=stop)`` it gives the same taps as ``forward(x)``."""
+        return self._run(x, 0, min(stop, len(self.features)), self._tap_at)
+
+    def _run(self, x: torch.Tensor, start: int, stop: int, tap_at: dict[int, str]):
+        """Layers start .. stop - 1 on x: ({tap: output} for the tap layers among them, the last output)."""
         out: dict[str, torch.Tensor] = {}
-        for i in range(min(stop, len(self.features))):
+        for i in range(start, stop):
             x = self.features[i](x)
-            if i in self._tap_at:
-                out[self._tap_at[i]] = x
+            if i in tap_at:
+                # The next ReLU works in place on the *next* conv's output, so this tensor stays intact.
+                out[tap_at[i]] = x
         return out, x
 
     def block_start(self, block: int) -> int:
