@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "outputs" / "oracle_box")
     parser.add_argument("--csv", type=Path, default=ROOT / "results" / "diagnostics" / "oracle_box.csv")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--no-oracle", action="store_true", help="skip the oracle_box row (tracked settings only)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     settings = {"defaults": {}}
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             masks = [(np.asarray(sequence.masks[k]) > 0).astype(np.uint8) for k in range(n)]
             started = time.perf_counter()
             net = finetuned_network(sequence, options, args.work, args.tag)
-            rows = [("defaults", "oracle_box", oracle_box(net, frames, masks, {}))]
+            rows = [] if args.no_oracle else [("defaults", "oracle_box", oracle_box(net, frames, masks, {}))]
             rows += [(s, "tracked", tracked(net, frames, masks, o)) for s, o in settings.items()]
             for setting, mode, js in rows:
                 row = {"sequence": name, "frames": n, "finetune": f"{args.tag} {json.dumps(options)}",

@@ -35,10 +35,13 @@ def _done(folder: Path) -> bool:
 
 def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, checkpoint: str | Path | None = None,
                   sequences: list[str] | None = None, device: str = "cpu", finetune_options: dict | None = None,
-                  progress: bool = True, seed: int = 0, candidates=None) -> list[dict]:
+                  progress: bool = True, seed: int = 0, candidates=None, threshold: float | None = None) -> list[dict]:
     """Segment the DAVIS 2016 val sequences with each variant (resumable); returns one timing dict per run.
 
-    ``candidates``: a CandidateConfig (or a dict of its fields) for every variant (plmlib.infer.candidates)."""
+    ``candidates``: a CandidateConfig (or a dict of its fields) for every variant (plmlib.infer.candidates);
+    ``threshold``: slides (h) for every variant (None: PLMSegmenter's default, plmlib.infer.segmenter.PLM_THRESHOLD).
+    """
+    segmenter_options = {} if threshold is None else {"threshold": float(threshold)}
     from plmlib.data import Davis2016
     from plmlib.infer import PLMSegmenter
     from plmlib.model import load_checkpoint, pretrained
@@ -69,7 +72,7 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
         for variant in todo:
             timing = segment_sequence(sequence, out / variant / name, method=variant, overlay=False,
                                       progress=progress, model=finetuned, finetune=False, device=device,
-                                      candidates=candidates)
+                                      candidates=candidates, **segmenter_options)
             timing["finetune_seconds"] = round(finetune_seconds, 3)
             with atomic_write(out / variant / name / "timing.json") as tmp:  # the "done" mark, now with it
                 tmp.write_text(json.dumps(timing, indent=2))
@@ -102,6 +105,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                         help="fine-tuning steps per sequence (default: plmlib.infer.segmenter.finetune_defaults)")
     parser.add_argument("--candidates", nargs="+", default=[], metavar="KEY=VALUE",
                         help="CandidateConfig fields for every variant, e.g. box_threshold=0.3 motion=flow")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="slides (h) for every variant (default: plmlib.infer.segmenter.PLM_THRESHOLD)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--no-evaluate", dest="evaluate", action="store_false", help="segment only")
     parser.add_argument("--quiet", action="store_true")
@@ -110,6 +115,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from plmlib.data.roots import dataset_root
     from plmlib.infer.candidates import CandidateConfig
+    from plmlib.infer.segmenter import PLM_THRESHOLD
     from plmlib.train.config import apply_overrides
     from plmlib.metrics.evaluate import evaluate, report, write_csvs
     from plmlib.model.release import shipped_path
@@ -121,8 +127,11 @@ def run(args: argparse.Namespace) -> int:
     options = None if args.finetune_iterations is None else {"iterations": args.finetune_iterations}
     # checked now, not after a fine-tuning
     candidates = apply_overrides(CandidateConfig(), args.candidates, option="--candidates")
+    if args.threshold is not None and not 0.0 < args.threshold < 1.0:
+        raise ValueError(f"--threshold must be between 0 and 1, got {args.threshold}")
     timings = segment_davis(root, args.out, args.variants, args.checkpoint, args.sequences, args.device,
-                            finetune_options=options, progress=not args.quiet, candidates=candidates)
+                            finetune_options=options, progress=not args.quiet, candidates=candidates,
+                            threshold=args.threshold)
     if not args.evaluate:
         return 0
     for variant in args.variants:
@@ -136,7 +145,9 @@ def run(args: argparse.Namespace) -> int:
             "checkpoint_sha256": sha256_file(args.checkpoint or shipped_path()),
             "dataset": "DAVIS 2016 val, 480p", "sequences": args.sequences or "all 20", "device": args.device,
             "threads": args.threads, "finetune": options or "defaults",
-            "candidates": args.candidates or "defaults", "command": " ".join(["plm", "reproduce", *sys.argv[2:]]),
+            "candidates": args.candidates or "defaults",
+            "threshold": PLM_THRESHOLD if args.threshold is None else args.threshold,
+            "command": " ".join(["plm", "reproduce", *sys.argv[2:]]),
         })
         print(f"{variant}:\n{report(evaluation, 'val')}")
     return 0

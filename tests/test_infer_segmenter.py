@@ -197,6 +197,8 @@ def test_bad_inputs_give_clear_errors(video):
         plm(candidates={"windows": 3})
     with pytest.raises(ValueError, match="weight_type"):
         plm(postprocess={"weight_type": "box"})
+    with pytest.raises(ValueError, match="threshold must be between 0 and 1"):
+        plm(threshold=50)
 
 
 def test_plm_segment_command(tmp_path, video, capsys):

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from plmlib.cli import main
+from plmlib.infer.segmenter import PLM_THRESHOLD
 from plmlib.data import write_dataset
 from plmlib.model import build_model, save_checkpoint
 from plmlib.model.weights import sha256_file
@@ -32,6 +33,7 @@ def test_reproduce_segments_scores_and_resumes(setup, capsys):
         assert sorted(scores["Sequence"]) == ["synthetic-occlusion", "synthetic-translate"]
         saved = yaml.safe_load((tmp / "results" / variant / "config.yaml").read_text())["config"]
         assert saved["checkpoint_sha256"] == sha256_file(checkpoint)  # which network made these numbers
+        assert saved["threshold"] == PLM_THRESHOLD  # slides (h): the default, written down
         timing = pd.read_csv(tmp / "results" / variant / "timing.csv")
         assert len(timing) == 2 and (timing["finetune_seconds"] > 0).all()
         assert len(list((tmp / "masks" / variant / "synthetic-translate").glob("*.png"))) == 5
@@ -56,6 +58,8 @@ def test_candidate_options_are_checked_before_any_work(setup, capsys):
     assert "--candidates expects key=value" in capsys.readouterr().err
     assert main(base + ["motion=kalman"]) == 2
     assert "motion must be one of" in capsys.readouterr().err
+    assert main(base[:-1] + ["--threshold", "1.5"]) == 2
+    assert "--threshold must be between 0 and 1, got 1.5" in capsys.readouterr().err
     assert not (tmp / "m3").exists()
 
 

@@ -79,12 +79,14 @@ class CandidateConfig:
       motion              "flow": move the box by the previous mask's median optical flow before placing the
                           windows; "none" (default): the windows stay around the last measured box
       box_threshold       the box is measured on the probability map thresholded here (None: the output's
-                          threshold). Lower keeps the weak parts of an under-segmented object (a swan's neck, a
-                          rider) in the box, so that the box does not shrink with the mask. Default 0.3: on all
-                          20 DAVIS 2016 val sequences (shipped network, default fine-tuning) J-Mean PLM
-                          0.255 -> 0.302, PLM_P 0.268 -> 0.310, PLM_U 0.236 -> 0.287 against None
-                          (results/ablations/); it costs where the box grows into the background
-                          (car-shadow 0.747 -> 0.537)
+                          threshold; used only when below it). Lower keeps the weak parts of an under-segmented
+                          object (a swan's neck, a rider) in the box, so that the box does not shrink with the
+                          mask. With the output at 0.5, 0.3 against None on all 20 DAVIS 2016 val sequences
+                          (first-stage network): J-Mean PLM 0.255 -> 0.302, PLM_P 0.268 -> 0.310, PLM_U
+                          0.236 -> 0.287 (results/ablations/box_threshold_none); it costs where the box grows
+                          into the background (car-shadow 0.747 -> 0.537). Default 0.2, below the output's 0.3
+                          (plmlib.infer.segmenter.PLM_THRESHOLD): on 6 val sequences, mean J 0.434 against
+                          0.408 with the box on the output mask (results/ablations/threshold/)
       lost_fraction       the object is lost when the largest component holds less than this fraction of the
                           reference area (the area of the last mask accepted while tracking)
       found_fraction      during recovery, a component is accepted when it holds at least this fraction of it
@@ -100,7 +102,7 @@ class CandidateConfig:
     position_damping: float = 0.5
     min_box_side: float = 4.0
     motion: str = "none"
-    box_threshold: float | None = 0.3
+    box_threshold: float | None = 0.2
     lost_fraction: float = 0.05
     found_fraction: float = 0.25
     recovery_overlap: float = 0.25
