@@ -22,7 +22,7 @@ from .candidates import (DEFAULT_JITTER, POSITION_JITTER, BoxTracker, CandidateC
                          jittered_windows, largest_component, recovery_windows)
 from .postprocess import WeightedMedianConfig, weighted_median
 from .responses import Matcher
-from .segmenter import PLMPSegmenter, PLMSegmenter, PLMUSegmenter
+from .segmenter import PLM_THRESHOLD, PLMPSegmenter, PLMSegmenter, PLMUSegmenter
 from .stacking import DEFAULT_THRESHOLD, merge_objects, restore_and_stack, threshold
 
 
@@ -36,7 +36,7 @@ def segment_frames(frames: Iterable[np.ndarray], first_mask: np.ndarray, segment
 
 __all__ = [
     "BoxTracker", "CandidateConfig", "DEFAULT_JITTER", "DEFAULT_THRESHOLD", "POSITION_JITTER", "Matcher", "MotionEstimator",
-    "PLMPSegmenter", "PLMSegmenter",
+    "PLM_THRESHOLD", "PLMPSegmenter", "PLMSegmenter",
     "PLMUSegmenter", "WeightedMedianConfig", "jittered_windows", "largest_component", "merge_objects",
     "recovery_windows", "restore_and_stack", "segment_frames", "threshold", "weighted_median",
 ]
