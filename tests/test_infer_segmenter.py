@@ -16,7 +16,7 @@ import torch
 
 from plmlib.cli import main
 from plmlib.data.synthetic import blob_sprite, colour_texture, place
-from plmlib.infer import PLMSegmenter, PLMUSegmenter, segment_frames
+from plmlib.infer import PLM_THRESHOLD, PLMSegmenter, PLMUSegmenter, segment_frames
 from plmlib.io import FrameError, MaskError, read_mask, write_mask
 from plmlib.metrics import region_similarity
 from plmlib.model import PLMNet
@@ -183,6 +183,12 @@ def test_streams_frames_one_at_a_time(video):
     for k, mask in enumerate(segment_frames(camera(), masks[0], model=ColourNet(), finetune=False)):
         assert len(produced) == k + 1 and mask.shape == SIZE  # frame k is segmented before frame k + 1 is read
     assert k == 7
+
+
+def test_the_threshold_default_depends_on_whether_the_network_is_pretrained():
+    assert plm().threshold == PLM_THRESHOLD == 0.3       # a network handed over: pre-trained (measured on DAVIS)
+    assert PLMSegmenter(checkpoint=None).threshold == 0.5  # a fresh preset network: the paper README's start
+    assert plm(threshold=0.42).threshold == 0.42
 
 
 def test_bad_inputs_give_clear_errors(video):
