@@ -41,11 +41,12 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
     ``candidates``: a CandidateConfig (or a dict of its fields) for every variant (plmlib.infer.candidates);
     ``threshold``: slides (h) for every variant (None: PLMSegmenter's default, plmlib.infer.segmenter.PLM_THRESHOLD).
     """
-    segmenter_options = {} if threshold is None else {"threshold": float(threshold)}
     from plmlib.data import Davis2016
     from plmlib.infer import PLMSegmenter
     from plmlib.model import load_checkpoint, pretrained
     from plmlib.segment import segment_sequence
+
+    segmenter_options = {} if threshold is None else {"threshold": float(threshold)}
 
     out = Path(out)
     dataset = Davis2016(davis_root, split="val")
