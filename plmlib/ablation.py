@@ -124,16 +124,14 @@ def run_ablation(sequences: Iterable[Sequence], variants: Iterable[str] = tuple(
                        with the structure's overrides (``variant_network``)
     finetune           fine-tune on the first frame (once per structure and video; reused by PLM, PLM_U, PLM_P on
                        single-object videos), with ``finetune_options`` (PLMSegmenter's, e.g. {"iterations": 30})
-                       over ``plmlib.infer.segmenter.finetune_defaults``: those of a fresh network, or of a
-                       pre-trained one for a structure with a checkpoint; the threshold likewise
-                       (``threshold_default``) unless ``segmenter_options`` sets it
+                       over PLMSegmenter's defaults (``finetune_defaults``, ``threshold_default``): those of a
+                       fresh network, or of a pre-trained one for a structure with a checkpoint
     segmenter_options  any other PLMSegmenter option, for every variant
     log                called with one line per (variant, video) (e.g. ``print``)
 
     Columns: variant, video, frames, J, F (means over frames 1 .. n-2), finetune_s (0 where a network was reused),
     step_s (seconds per frame of inference); per frame: variant, video, frame, J, F.
     """
-    from plmlib.infer.segmenter import finetune_defaults, threshold_default
     from plmlib.segmenter import create_segmenter
 
     names = list(variants)
@@ -150,11 +148,9 @@ def run_ablation(sequences: Iterable[Sequence], variants: Iterable[str] = tuple(
             reused = variant.structure in shared
             network = shared[variant.structure] if reused else variant_network(
                 variant.structure, base, checkpoints.get(variant.structure))
-            pretrained = variant.structure in checkpoints
-            options = {**finetune_defaults(pretrained), **dict(finetune_options or {})}
-            extra = {"threshold": threshold_default(pretrained), **dict(segmenter_options or {})}
             segmenter = create_segmenter(variant.method, model=network, finetune=finetune and not reused,
-                                         finetune_options=options, seed=seed, **extra)
+                                         pretrained_network=variant.structure in checkpoints,
+                                         finetune_options=finetune_options, seed=seed, **dict(segmenter_options or {}))
             started = time.perf_counter()
             masks = segment(segmenter, frames, truth[0])
             timing = segmenter.timing_summary()

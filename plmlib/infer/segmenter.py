@@ -106,6 +106,9 @@ class PLMSegmenter(VideoSegmenter):
       batch_size                    candidate windows per forward pass
       progress                      progress bar while fine-tuning
       seed                          fine-tuning seed
+      pretrained_network            whether the network is pre-trained: keys the fine-tuning and threshold defaults
+                                    (None: True when ``model`` or a checkpoint is given; pass False for a fresh
+                                    network handed over as ``model``, as plmlib.ablation does)
     """
 
     name = "plm"
@@ -115,7 +118,8 @@ class PLMSegmenter(VideoSegmenter):
                  candidates: CandidateConfig | dict | None = None, stacking: str = "mean",
                  threshold: float | None = None,
                  update_every: int = 0, postprocess: bool | WeightedMedianConfig | dict = False,
-                 keep_largest: bool = False, batch_size: int = 16, progress: bool = False, seed: int = 0):
+                 keep_largest: bool = False, batch_size: int = 16, progress: bool = False, seed: int = 0,
+                 pretrained_network: bool | None = None):
         super().__init__()
         self.device = default_device() if device is None else torch.device(device)
         self.checkpoint = None if checkpoint is None or checkpoint == SHIPPED else Path(checkpoint)
@@ -123,13 +127,15 @@ class PLMSegmenter(VideoSegmenter):
         self.preset = preset
         self.model = model  # None: built from checkpoint or preset when first needed
         self.finetune = bool(finetune)
-        self.finetune_options = {**finetune_defaults(model is not None or checkpoint is not None),
-                                 **dict(finetune_options or {})}
+        if pretrained_network is None:  # a network handed over, or a checkpoint, is taken to be pre-trained
+            pretrained_network = model is not None or checkpoint is not None
+        self.pretrained_network = bool(pretrained_network)
+        self.finetune_options = {**finetune_defaults(self.pretrained_network), **dict(finetune_options or {})}
         self.candidates = _config(CandidateConfig, candidates)
         if stacking not in STACKING:
             raise ValueError(f"stacking must be one of {STACKING}, got {stacking!r}")
-        if threshold is None:  # keyed like the fine-tuning defaults: is the network pre-trained?
-            threshold = threshold_default(model is not None or checkpoint is not None)
+        if threshold is None:
+            threshold = threshold_default(self.pretrained_network)
         if not 0.0 < float(threshold) < 1.0:
             raise ValueError(f"threshold must be between 0 and 1 (a probability), got {threshold}")
         self.stacking, self.threshold = stacking, float(threshold)
