@@ -14,8 +14,14 @@ paper's JumpCut table, only the code is the same. With the real data downloaded 
 ``data_download/segtrack_v2.py``) the same command gives the paper's protocol.
 
     plm protocol jumpcut --dataset davis2016 --methods bvs flow --out results/jumpcut_protocol_on_davis2016
-    plm protocol jumpcut --dataset jumpcut --methods plm bvs --out results/jumpcut
+    plm protocol jumpcut --dataset jumpcut --methods plm plm_p bvs --out results/jumpcut
     plm protocol segtrack --dataset segtrack --methods plm bvs --out results/segtrack
+
+Resumable (our choice, for runs of hours): each sequence's rows go to ``OUT/per_sequence/<protocol>-<dataset>/<method>/<sequence>.csv``
+as soon as it is done, and a sequence already there is not run again; ``OUT/<method>.csv`` gathers them at the end.
+Two processes may therefore share the work (``--sequences`` halves, then one run over all to gather). Each method's
+configuration and provenance is written beside its results (``OUT/<method>_config.yaml``), and ``OUT/summary.csv``
+keeps the rows of methods run earlier into the same folder.
 """
 
 from __future__ import annotations
@@ -29,12 +35,15 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from plmlib.io import object_ids
 from plmlib.metrics.jumpcut import JUMP, jumpcut_frame_error, jumpcut_pairs
 from plmlib.metrics.segtrack import segtrack_sequence_iou
 from plmlib.provenance import save_config
 from plmlib.segmenter import METHODS, create_segmenter, segment_video
 
 DATASETS = ("davis2016", "jumpcut", "segtrack")
+PROTOCOLS = ("jumpcut", "segtrack")
+PLM_FAMILY = ("plm", "plm_p", "plm_u")
 
 
 def open_dataset(name: str, root: str | Path | None = None):
@@ -50,9 +59,33 @@ def open_dataset(name: str, root: str | Path | None = None):
     raise ValueError(f"unknown dataset {name!r} (expected one of {', '.join(DATASETS)})")
 
 
-def jumpcut_transfers(sequence, method: str, jump: int = JUMP, **options) -> list[dict]:
-    """One row per (key frame, target frame) of ``sequence``: the JumpCut error of ``method``'s transfer."""
-    rows = []
+def segment_clip(frames: list, first_mask: np.ndarray, methods: list[str], **options) -> dict[str, tuple[list, float]]:
+    """Each method's masks for ``frames`` (the first one annotated with ``first_mask``) and the seconds it took.
+
+    The PLM variants differ only after the network (PLM_P filters the maps, PLM_U updates the query), so when
+    several run on a clip with one object they share one fine-tuning on the first frame (slides: stage 2), as
+    ``plm reproduce`` does; its seconds count in each variant's time. With several objects each variant fine-tunes
+    its own networks (one per object)."""
+    family = [m for m in methods if m in PLM_FAMILY]
+    shared, shared_seconds = {}, 0.0
+    if len(family) > 1 and len(object_ids(first_mask)) == 1 and "model" not in options:
+        tuner = create_segmenter("plm", **options)
+        started = time.perf_counter()
+        tuner.start(frames[0], first_mask)  # the fine-tuning, once for all variants
+        shared_seconds = time.perf_counter() - started
+        shared = {"model": tuner.matchers[0].net, "finetune": False, "pretrained_network": tuner.pretrained_network}
+    results = {}
+    for method in methods:
+        method_options, extra = ({**options, **shared}, shared_seconds) if method in family else (options, 0.0)
+        started = time.perf_counter()
+        masks = list(segment_video(create_segmenter(method, **method_options), frames, first_mask))
+        results[method] = (masks, time.perf_counter() - started + extra)
+    return results
+
+
+def jumpcut_transfers(sequence, methods: list[str], jump: int = JUMP, **options) -> dict[str, list[dict]]:
+    """Per method, one row per (key frame, target frame) of ``sequence``: the JumpCut error of its transfer."""
+    rows = {method: [] for method in methods}
     for key, target in jumpcut_pairs(len(sequence), jump):
         first = sequence.masks[key]
         if first is None or not np.any(first):  # no object to transfer: nothing to score (our choice)
@@ -60,78 +93,122 @@ def jumpcut_transfers(sequence, method: str, jump: int = JUMP, **options) -> lis
         gt = sequence.masks[target]
         if gt is None or not np.any(gt):
             continue
-        started = time.perf_counter()
-        masks = list(segment_video(create_segmenter(method, **options), [sequence.frames[key], sequence.frames[target]],
-                                   first))
-        rows.append({"sequence": sequence.name, "key_frame": key, "target_frame": target,
-                     "error": round(jumpcut_frame_error(gt, masks[-1]), 3),
-                     "seconds": round(time.perf_counter() - started, 3)})
+        clip = segment_clip([sequence.frames[key], sequence.frames[target]], first, methods, **options)
+        for method, (masks, seconds) in clip.items():
+            rows[method].append({"sequence": sequence.name, "key_frame": key, "target_frame": target,
+                                 "error": round(jumpcut_frame_error(gt, masks[-1]), 3),
+                                 "seconds": round(seconds, 3)})
     return rows
 
 
-def segtrack_scores(sequence, method: str, **options) -> dict:
-    """IoU of ``method`` propagated from the first frame through ``sequence`` (SegTrack protocol)."""
-    started = time.perf_counter()
-    predicted = list(segment_video(create_segmenter(method, **options), sequence.frames, sequence.first_mask))
-    gts = [m for m in sequence.masks]
+def segtrack_scores(sequence, methods: list[str], **options) -> dict[str, list[dict]]:
+    """Per method, one row: the IoU of its propagation from the first frame through ``sequence`` (SegTrack)."""
+    clip = segment_clip(list(sequence.frames), sequence.first_mask, methods, **options)
+    gts = list(sequence.masks)
     keep = [i for i, m in enumerate(gts) if m is not None]
-    iou = segtrack_sequence_iou([gts[i] for i in keep], [predicted[i] for i in keep])
-    return {"sequence": sequence.name, "frames": len(sequence), "iou": round(float(iou), 4),
-            "seconds": round(time.perf_counter() - started, 3)}
+    rows = {}
+    for method, (predicted, seconds) in clip.items():
+        iou = segtrack_sequence_iou([gts[i] for i in keep], [predicted[i] for i in keep])
+        rows[method] = [{"sequence": sequence.name, "frames": len(sequence), "iou": round(float(iou), 4),
+                         "seconds": round(seconds, 3)}]
+    return rows
+
+
+def _score(protocol: str, table: pd.DataFrame) -> dict:
+    if protocol == "jumpcut":
+        if table.empty:
+            return {"error_percent": math.nan, "transfers": 0}
+        per_sequence = table.groupby("sequence")["error"].mean()  # NaN-free: empty targets were skipped
+        return {"error_percent": round(float(per_sequence.mean()), 2), "transfers": len(table)}
+    return {"iou": round(float(table["iou"].mean()), 4) if len(table) else math.nan, "sequences": len(table)}
+
+
+def _earlier_summary(path: Path, protocol: str, dataset: str) -> pd.DataFrame | None:
+    """The summary already in ``path`` (None if none); an error if it is another protocol's or dataset's."""
+    if not path.exists():
+        return None
+    old = pd.read_csv(path)
+    score = "error_percent" if protocol == "jumpcut" else "iou"
+    if score not in old.columns or set(old["dataset"]) - {dataset}:
+        raise ValueError(f"{path} holds results of another protocol or dataset ({', '.join(old.columns)}; "
+                         f"{', '.join(map(str, set(old['dataset'])))}): choose another --out")
+    return old
 
 
 def run_protocol(protocol: str, dataset: str, methods: list[str], out: str | Path, root: str | Path | None = None,
                  sequences: list[str] | None = None, progress: bool = True, **options) -> pd.DataFrame:
-    """Run ``protocol`` ("jumpcut" or "segtrack") for each method; write ``OUT/<method>.csv`` per transfer or
-    sequence, ``OUT/summary.csv`` (one row per method) and ``OUT/config.yaml``; return the summary."""
+    """Run ``protocol`` ("jumpcut" or "segtrack") for each method, resumably; write ``OUT/<method>.csv`` per
+    transfer or sequence, ``OUT/<method>_config.yaml`` and ``OUT/summary.csv`` (one row per method); return the
+    summary of the methods run."""
     from plmlib.io import atomic_write
 
-    if protocol not in ("jumpcut", "segtrack"):
+    if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r} (expected jumpcut or segtrack)")
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        raise ValueError(f"unknown method(s) {unknown} (available: {', '.join(METHODS)})")
     data = open_dataset(dataset, root)
     names = list(sequences or data.names)
+    missing = sorted(set(names) - set(data.names))
+    if missing:
+        raise ValueError(f"not sequences of {dataset}: {missing}")
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    earlier = _earlier_summary(out / "summary.csv", protocol, dataset)
+    progress_dir = out / "per_sequence" / f"{protocol}-{dataset}"
+    for name in tqdm(names, desc=f"{protocol} {' '.join(methods)}", unit="sequence", disable=not progress):
+        todo = [m for m in methods if not (progress_dir / m / f"{name}.csv").exists()]
+        if not todo:
+            continue
+        sequence = data[name]
+        rows = (jumpcut_transfers if protocol == "jumpcut" else segtrack_scores)(sequence, todo, **options)
+        for method, method_rows in rows.items():
+            (progress_dir / method).mkdir(parents=True, exist_ok=True)
+            with atomic_write(progress_dir / method / f"{name}.csv") as tmp:
+                pd.DataFrame(method_rows, columns=_columns(protocol)).to_csv(tmp, index=False)
     summary = []
     for method in methods:
-        rows = []
-        for name in tqdm(names, desc=f"{protocol} {method}", unit="sequence", disable=not progress):
-            sequence = data[name]
-            if protocol == "jumpcut":
-                rows += jumpcut_transfers(sequence, method, **options)
-            else:
-                rows.append(segtrack_scores(sequence, method, **options))
-        table = pd.DataFrame(rows)
+        table = pd.concat([pd.read_csv(progress_dir / method / f"{name}.csv") for name in names], ignore_index=True)
         with atomic_write(out / f"{method}.csv") as tmp:
             table.to_csv(tmp, index=False)
-        if protocol == "jumpcut":
-            per_sequence = table.groupby("sequence")["error"].mean()  # NaN-free: empty targets were skipped
-            score = {"error_percent": round(float(per_sequence.mean()), 2), "transfers": len(table)}
-        else:
-            score = {"iou": round(float(table["iou"].mean()), 4), "sequences": len(table)}
-        summary.append({"method": method, "dataset": dataset, **score,
+        summary.append({"method": method, "dataset": dataset, **_score(protocol, table),
                         "seconds": round(float(table["seconds"].sum()), 1) if len(table) else math.nan})
+        save_config(out / f"{method}_config.yaml", {
+            "protocol": protocol, "dataset": dataset, "method": method, "sequences": sequences or "all",
+            "jump": JUMP if protocol == "jumpcut" else None, "options": options,
+            "note": ("the JumpCut protocol run on DAVIS 2016 val, not the JumpCut dataset"
+                     if protocol == "jumpcut" and dataset == "davis2016" else "")})
     summary = pd.DataFrame(summary)
+    if earlier is not None:  # methods run earlier into this folder keep their rows
+        summary_file = pd.concat([earlier[~earlier["method"].isin(summary["method"])], summary], ignore_index=True)
+    else:
+        summary_file = summary
     with atomic_write(out / "summary.csv") as tmp:
-        summary.to_csv(tmp, index=False)
-    save_config(out / "config.yaml", {"protocol": protocol, "dataset": dataset, "methods": methods,
-                                      "sequences": sequences or "all", "jump": JUMP, "options": options,
-                                      "note": ("the JumpCut protocol run on DAVIS 2016 val, not the JumpCut dataset"
-                                               if protocol == "jumpcut" and dataset == "davis2016" else "")})
+        summary_file.to_csv(tmp, index=False)
     return summary
 
 
+def _columns(protocol: str) -> list[str]:
+    if protocol == "jumpcut":
+        return ["sequence", "key_frame", "target_frame", "error", "seconds"]
+    return ["sequence", "frames", "iou", "seconds"]
+
+
 def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("protocol", choices=["jumpcut", "segtrack"])
+    parser.add_argument("protocol", choices=list(PROTOCOLS))
     parser.add_argument("--dataset", default="davis2016", choices=DATASETS)
     parser.add_argument("--root", default=None, help="dataset root (default: its environment variable)")
     parser.add_argument("--methods", nargs="+", default=["bvs"], choices=sorted(METHODS))
     parser.add_argument("--sequences", nargs="+", default=None)
     parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--quiet", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.threads is not None:
+        import torch
+
+        torch.set_num_threads(args.threads)
     summary = run_protocol(args.protocol, args.dataset, args.methods, args.out, args.root, args.sequences,
                            progress=not args.quiet)
     print(summary.to_string(index=False))

@@ -5,6 +5,7 @@ import pytest
 
 from plmlib.cli import main
 from plmlib.data import write_dataset
+from plmlib import protocols
 from plmlib.protocols import run_protocol
 
 
@@ -24,7 +25,42 @@ def test_jumpcut_transfers_every_16_frames(root, tmp_path):
     # BVS models the object's colours: its 16-frame transfer of a clearly separable object is far better than
     # warping the mask along a 16-frame flow
     assert by_method.loc["bvs", "error_percent"] < by_method.loc["flow", "error_percent"]
-    assert "not the JumpCut dataset" in (tmp_path / "config.yaml").read_text()
+    assert "not the JumpCut dataset" in (tmp_path / "flow_config.yaml").read_text()
+
+
+def test_jumpcut_resumes_and_keeps_earlier_methods_in_the_summary(root, tmp_path, monkeypatch):
+    run_protocol("jumpcut", "davis2016", ["flow"], tmp_path, root=root, sequences=["synthetic-translate"],
+                 progress=False)
+    first = pd.read_csv(tmp_path / "per_sequence" / "jumpcut-davis2016" / "flow" / "synthetic-translate.csv")
+    assert list(first["key_frame"]) == [0, 16]
+    # a second process gathers: the done sequence is read back, not run again
+    ran = []
+    real = protocols.segment_clip
+    monkeypatch.setattr(protocols, "segment_clip", lambda frames, mask, methods, **o: ran.append(methods) or
+                        real(frames, mask, methods, **o))
+    run_protocol("jumpcut", "davis2016", ["flow", "bvs"], tmp_path, root=root, progress=False)
+    assert ran == [["bvs"], ["bvs"], ["flow", "bvs"], ["flow", "bvs"]]  # translate: bvs only; occlusion: both
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "flow.csv").iloc[:2], first)
+    run_protocol("jumpcut", "davis2016", ["superpixel"], tmp_path, root=root, sequences=["synthetic-translate"],
+                 progress=False)
+    summary = pd.read_csv(tmp_path / "summary.csv").set_index("method")
+    assert list(summary.index) == ["flow", "bvs", "superpixel"] and summary.loc["flow", "transfers"] == 4
+    with pytest.raises(ValueError, match="another protocol or dataset"):
+        run_protocol("segtrack", "davis2016", ["flow"], tmp_path, root=root, progress=False)
+
+
+def test_plm_variants_share_one_finetuning_per_transfer(root, tmp_path, monkeypatch):
+    from plmlib.infer import PLMSegmenter
+
+    finetunings = []
+    real = PLMSegmenter._finetuned
+    monkeypatch.setattr(PLMSegmenter, "_finetuned", lambda self, *a: finetunings.append(self.name) or real(self, *a))
+    options = {"checkpoint": None, "preset": "small", "device": "cpu", "finetune_options": {"iterations": 2}}
+    summary = run_protocol("jumpcut", "davis2016", ["plm", "plm_p"], tmp_path, root=root,
+                           sequences=["synthetic-translate"], progress=False, **options)
+    assert finetunings == ["plm", "plm"]  # two transfers, one fine-tuning each for both variants
+    assert list(summary["transfers"]) == [2, 2] and (summary["error_percent"] >= 0).all()
+    assert "iterations: 2" in (tmp_path / "plm_p_config.yaml").read_text()
 
 
 def test_segtrack_protocol_scores_whole_videos(root, tmp_path, capsys):
@@ -42,3 +78,7 @@ def test_unknown_protocol_or_dataset(root, tmp_path):
         run_protocol("magic", "davis2016", ["flow"], tmp_path, root=root)
     with pytest.raises(ValueError, match="unknown dataset"):
         run_protocol("jumpcut", "kitti", ["flow"], tmp_path, root=root)
+    with pytest.raises(ValueError, match="not sequences of davis2016"):
+        run_protocol("jumpcut", "davis2016", ["flow"], tmp_path, root=root, sequences=["bear"])
+    with pytest.raises(ValueError, match="unknown method"):
+        run_protocol("jumpcut", "davis2016", ["magic"], tmp_path, root=root)
