@@ -7,9 +7,13 @@
   published, our BVS, PLM and PLM_P as published and ours; the ``average`` rows are means over the 20 sequences.
 - ``ablation_table``: PLM_S / PLM_U / PLM (slides: ablation), published and ours (a variant not run: empty).
 - ``headline_table``: mean J and F per method, published vs ours (the README's Results section).
+- ``jumpcut_paper_table``: the slides' JumpCut table (error in %, on the JumpCut dataset), as published.
+- ``jumpcut_protocol_table``: our methods under the JumpCut protocol on DAVIS 2016 val (``plm protocol jumpcut``,
+  ``results/jumpcut_protocol_on_davis2016/``): per-sequence error in %, not comparable with the paper's table (other
+  videos), only the protocol is the same.
 
 Markdown marks, per row, the best value in **bold** and the second best in _italics_, as the slides mark them (red and
-blue there). Our columns come from ``<results>/<method>/per_sequence_results.csv`` (written by ``plm evaluate`` /
+blue there); for the JumpCut error the lowest is best. Our columns come from ``<results>/<method>/per_sequence_results.csv`` (written by ``plm evaluate`` /
 ``plm reproduce``); a method whose folder is missing is left out, and the tables say which were found.
 """
 
@@ -26,6 +30,12 @@ from plmlib.published import paper_table
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "results" / "davis2016_val"
 TABLES = REPO / "results" / "tables"
+JUMPCUT_PROTOCOL = REPO / "results" / "jumpcut_protocol_on_davis2016"
+PROTOCOL_METHODS = {"flow": "flow (ours)", "superpixel": "superpixel (ours)", "bvs": "BVS (ours)",
+                    "plm": "PLM (ours)", "plm_p": "PLM_P (ours)", "plm_u": "PLM_U (ours)"}
+JUMPCUT_CAPTION = ("JumpCut protocol (key frame every 16 frames, mask transferred 16 frames ahead, error = 100 x "
+                   "mislabelled / foreground pixels, lower is better) run on DAVIS 2016 val, not on the JumpCut "
+                   "dataset: not comparable with the paper's JumpCut table.")
 PUBLISHED_BASELINES = ("HVS", "NLC", "JMP", "SEA", "BVS")
 OURS = {"bvs": "BVS (ours)", "plm": "PLM (ours)", "plm_p": "PLM_P (ours)", "plm_u": "PLM_U (ours)",
         "plm_s": "PLM_S (ours)"}
@@ -102,6 +112,28 @@ def headline_table(results: str | Path = RESULTS) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def jumpcut_paper_table() -> pd.DataFrame:
+    """The slides' JumpCut table as published: error in % per JumpCut sequence (RB, DA, SEA, JMP, PLM, PLM_P)."""
+    return paper_table("jumpcut_error")
+
+
+def jumpcut_protocol_table(protocol_results: str | Path = JUMPCUT_PROTOCOL) -> pd.DataFrame | None:
+    """Per DAVIS 2016 val sequence, the mean JumpCut error (%) over its transfers of each method found in
+    ``protocol_results/<method>.csv``; the ``average`` row is the mean over sequences (``summary.csv``'s number).
+    None when no method was run."""
+    columns = {}
+    for method, column in PROTOCOL_METHODS.items():
+        path = Path(protocol_results) / f"{method}.csv"
+        if path.is_file():
+            columns[column] = pd.read_csv(path).groupby("sequence")["error"].mean()
+    if not columns:
+        return None
+    table = pd.DataFrame(columns).rename_axis("sequence").reset_index()
+    average = table.mean(numeric_only=True).to_frame().T
+    average.insert(0, "sequence", "average")
+    return pd.concat([table, average], ignore_index=True).round(2)
+
+
 def small_benchmark(data_root: str | Path, sequences: list[str], out: str | Path,
                     methods: tuple[str, ...] = ("flow", "bvs"), progress: bool = False) -> pd.DataFrame:
     """The protocol in small, for a class without the full runs: segment ``sequences`` of a DAVIS-layout root with
@@ -125,13 +157,14 @@ def small_benchmark(data_root: str | Path, sequences: list[str], out: str | Path
     return pd.DataFrame(rows)
 
 
-def to_markdown(table: pd.DataFrame, mark_best: bool = True) -> str:
-    """A Markdown table; per row, among the numeric columns, the best in bold and the second best in italics."""
+def to_markdown(table: pd.DataFrame, mark_best: bool = True, lower_is_better: bool = False, digits: int = 3) -> str:
+    """A Markdown table; per row, among the numeric columns, the best in bold and the second best in italics
+    (best: the highest, or the lowest with ``lower_is_better``)."""
     numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
     lines = ["| " + " | ".join(map(str, table.columns)) + " |", "|" + "---|" * len(table.columns)]
     for _, row in table.iterrows():
         values = row[numeric].astype(float)
-        ranked = sorted({v for v in values if np.isfinite(v)}, reverse=True)
+        ranked = sorted({v for v in values if np.isfinite(v)}, reverse=not lower_is_better)
         cells = []
         for column in table.columns:
             value = row[column]
@@ -140,7 +173,7 @@ def to_markdown(table: pd.DataFrame, mark_best: bool = True) -> str:
             elif not np.isfinite(float(value)):
                 cells.append("")
             else:
-                text = f"{float(value):.3f}".rstrip("0").rstrip(".") if column.endswith("(paper)") or column in PUBLISHED_BASELINES else f"{float(value):.3f}"
+                text = f"{float(value):.3f}".rstrip("0").rstrip(".") if column.endswith("(paper)") or column in PUBLISHED_BASELINES else f"{float(value):.{digits}f}"
                 if mark_best and ranked and value == ranked[0]:
                     text = f"**{text}**"
                 elif mark_best and len(ranked) > 1 and value == ranked[1]:
@@ -150,8 +183,11 @@ def to_markdown(table: pd.DataFrame, mark_best: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_tables(results: str | Path = RESULTS, out: str | Path = TABLES) -> list[Path]:
-    """Write davis2016_val, ablation and headline tables as CSV and Markdown; returns the paths."""
+def write_tables(results: str | Path = RESULTS, out: str | Path = TABLES,
+                 protocol_results: str | Path = JUMPCUT_PROTOCOL) -> list[Path]:
+    """Write the davis2016_val, ablation, headline and JumpCut tables as CSV and Markdown; returns the paths.
+
+    The JumpCut protocol table is read from ``protocol_results`` and written only when a method was run there."""
     from plmlib.io import atomic_write
 
     out = Path(out)
@@ -165,15 +201,29 @@ def write_tables(results: str | Path = RESULTS, out: str | Path = TABLES) -> lis
         with atomic_write(out / f"{name}.md") as tmp:
             tmp.write_text(to_markdown(table, mark_best=best))
         written += [out / f"{name}.csv", out / f"{name}.md"]
+    protocol = jumpcut_protocol_table(protocol_results)
+    for name, table, caption in (("jumpcut_paper", jumpcut_paper_table(),
+                                  "The slides' JumpCut table as published (JumpCut dataset, error in %, lower is "
+                                  "better)."),
+                                 ("jumpcut_protocol_on_davis2016", protocol, JUMPCUT_CAPTION)):
+        if table is None:
+            continue
+        with atomic_write(out / f"{name}.csv") as tmp:
+            table.to_csv(tmp, index=False)
+        with atomic_write(out / f"{name}.md") as tmp:
+            tmp.write_text(caption + "\n\n" + to_markdown(table, lower_is_better=True, digits=2))
+        written += [out / f"{name}.csv", out / f"{name}.md"]
     return written
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder of <method>/per_sequence_results.csv")
+    parser.add_argument("--protocol-results", type=Path, default=JUMPCUT_PROTOCOL,
+                        help="folder of <method>.csv written by plm protocol jumpcut")
     parser.add_argument("--out", type=Path, default=TABLES, help="where the tables go")
 
 
 def run(args: argparse.Namespace) -> int:
-    for path in write_tables(args.results, args.out):
+    for path in write_tables(args.results, args.out, args.protocol_results):
         print(path)
     return 0

@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from plmlib.published import paper_table
-from plmlib.tables import ablation_table, davis_table, headline_table, to_markdown, write_tables
+from plmlib.tables import (ablation_table, davis_table, headline_table, jumpcut_protocol_table, to_markdown,
+                           write_tables)
 
 SEQUENCES = paper_table("davis2016_val_per_sequence").query("sequence != 'average'")["sequence"].unique()
 
@@ -61,12 +62,33 @@ def test_markdown_marks_the_best_and_second_best_per_row():
     assert row == "| a | J | 0.500 | **0.900** | _0.700_ |"
 
 
+def test_markdown_can_mark_the_lowest_as_best():
+    table = pd.DataFrame({"sequence": ["a"], "X": [5.0], "Y": [9.0], "Z": [7.0]})
+    assert to_markdown(table, lower_is_better=True, digits=2).splitlines()[2] == "| a | **5.00** | 9.00 | _7.00_ |"
+
+
+def test_jumpcut_protocol_table_averages_transfers_then_sequences(tmp_path):
+    assert jumpcut_protocol_table(tmp_path) is None
+    header = "sequence,key_frame,target_frame,error,seconds\n"
+    (tmp_path / "flow.csv").write_text(header + "cows,0,16,10,1\ncows,16,32,30,1\ndog,0,16,50,1\n")
+    (tmp_path / "plm.csv").write_text(header + "cows,0,16,4,1\ncows,16,32,6,1\ndog,0,16,20,1\n")
+    table = jumpcut_protocol_table(tmp_path).set_index("sequence")
+    assert list(table.columns) == ["flow (ours)", "PLM (ours)"]
+    assert table.loc["cows", "flow (ours)"] == 20 and table.loc["average", "flow (ours)"] == 35  # not 30
+    assert table.loc["average", "PLM (ours)"] == pytest.approx(12.5)
+    written = write_tables(tmp_path / "no_davis_results", tmp_path / "tables", protocol_results=tmp_path)
+    text = (tmp_path / "tables" / "jumpcut_protocol_on_davis2016.md").read_text()
+    assert "not on the JumpCut dataset" in text and "| cows | _20.00_ | **5.00** |" in text
+    assert tmp_path / "tables" / "jumpcut_protocol_on_davis2016.csv" in written
+
+
 def test_tables_and_figures_are_written(results, tmp_path):
     from plmlib.viz.results import save_figures
 
-    written = write_tables(results, tmp_path / "tables")
+    written = write_tables(results, tmp_path / "tables", protocol_results=tmp_path / "not_run")
     assert sorted(p.name for p in written) == sorted(f"{n}.{e}" for n in ("davis2016_val_per_sequence",
-                                                                           "ablation_davis2016", "headline")
+                                                                           "ablation_davis2016", "headline",
+                                                                           "jumpcut_paper")
                                                      for e in ("csv", "md"))
     figures = save_figures(results, out=tmp_path / "figures")
     names = {p.name for p in figures}
