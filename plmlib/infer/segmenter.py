@@ -119,7 +119,7 @@ class PLMSegmenter(VideoSegmenter):
                  threshold: float | None = None,
                  update_every: int = 0, postprocess: bool | WeightedMedianConfig | dict = False,
                  keep_largest: bool = False, batch_size: int = 16, progress: bool = False, seed: int = 0,
-                 pretrained_network: bool | None = None, area_floor: float = 0.0, area_floor_min: float = 0.15):
+                 pretrained_network: bool | None = None):
         super().__init__()
         self.device = default_device() if device is None else torch.device(device)
         self.checkpoint = None if checkpoint is None or checkpoint == SHIPPED else Path(checkpoint)
@@ -139,10 +139,6 @@ class PLMSegmenter(VideoSegmenter):
         if not 0.0 < float(threshold) < 1.0:
             raise ValueError(f"threshold must be between 0 and 1 (a probability), got {threshold}")
         self.stacking, self.threshold = stacking, float(threshold)
-        if not 0.0 <= float(area_floor) < 1.0 or not 0.0 < float(area_floor_min) <= self.threshold:
-            raise ValueError(f"area_floor must be in [0, 1) and area_floor_min in (0, threshold], got {area_floor}, "
-                             f"{area_floor_min}")
-        self.area_floor, self.area_floor_min = float(area_floor), float(area_floor_min)
         self.update_every = int(update_every or 0)
         if postprocess is True:
             postprocess = WeightedMedianConfig()
@@ -193,8 +189,7 @@ class PLMSegmenter(VideoSegmenter):
                 probability = weighted_median(probability, frame, self.postprocess, self.threshold)
             maps.append(probability)
             self.timing["windows"] += len(windows)
-        levels = [self._object_level(p, object_id) for p, object_id in zip(maps, self.ids)]
-        mask, self.probabilities = merge_objects(np.stack(maps), self.ids, levels)   # (h)
+        mask, self.probabilities = merge_objects(np.stack(maps), self.ids, self.threshold)   # (h)
         box_level = self.candidates.box_threshold
         for k, (object_id, tracker) in enumerate(zip(self.ids, self.trackers)):
             support = mask == object_id
@@ -214,18 +209,6 @@ class PLMSegmenter(VideoSegmenter):
         self.timing["step_seconds"] += time.perf_counter() - started
         self.timing["steps"] += 1
         return mask
-
-    def _object_level(self, probability: np.ndarray, object_id: int) -> float:
-        """Slides (h)'s threshold for one object; with ``area_floor`` (ours), lowered (not below ``area_floor_min``)
-        until the mask keeps ``area_floor`` x the object's area in the previous frame, so that an under-confident
-        map does not shrink the object, and its box, frame after frame."""
-        if not self.area_floor:
-            return self.threshold
-        wanted = int(self.area_floor * np.count_nonzero(self.previous_mask == object_id))
-        if wanted == 0 or np.count_nonzero(probability >= self.threshold) >= wanted:
-            return self.threshold
-        kth_largest = float(np.partition(probability.ravel(), -wanted)[-wanted])
-        return max(kth_largest, self.area_floor_min)
 
     # ------------------------------------------------------------------------------------------------------------
     def _network_seconds(self) -> float:

@@ -44,21 +44,16 @@ def threshold(probability: np.ndarray, level: float = DEFAULT_THRESHOLD) -> np.n
     return np.asarray(probability) >= level
 
 
-def merge_objects(probabilities: np.ndarray, ids: list[int], level: float | list[float] = DEFAULT_THRESHOLD
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def merge_objects(probabilities: np.ndarray, ids: list[int], level: float = DEFAULT_THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
     """Several objects (one map each, K x H x W) -> (H x W uint8 id map, (K + 1) x H x W scores).
 
-    A pixel takes the id of the object of highest probability when that probability reaches ``level`` (one for all,
-    or one per object), else 0.
+    A pixel takes the id of the object of highest probability when that probability reaches ``level``, else 0.
     The scores put the background first, as 1 - the highest object probability (our choice).
     """
     probabilities = np.asarray(probabilities, dtype=np.float32)
     best = probabilities.argmax(axis=0)
     top = np.take_along_axis(probabilities, best[None], axis=0)[0]
     labels = np.asarray(ids, dtype=np.uint8)[best]
-    level = np.asarray(level, dtype=np.float32)
-    if level.ndim:  # one level per object
-        level = level[best]
     mask = np.where(top >= level, labels, 0).astype(np.uint8)
     scores = np.concatenate([(1.0 - top)[None], probabilities]).astype(np.float32)
     return mask, scores
