@@ -9,7 +9,8 @@ variant            method     structure (preset)    what changes (paper = slides
 plm                plm        plm                   multi-layer features matched against the first frame
 plm_u              plm_u      plm                   the query is replaced by the prediction every 10 frames
 plm_p              plm_p      plm                   probability maps filtered by the weighted median filter
-plm_s              plm        plm_s                 features of the single deepest layer (conv5_3)
+plm_s              plm        plm_s                 features of the single deepest layer (conv5_3): x = 1
+plm_x2             plm        plm_x2                features of the two deepest layers (conv4_3, conv5_3): x = 2
 plm_no_compressor  plm        plm_no_compressor     no compressors: 16x longer vectors, 16x wider FC1
 plm_no_decoder     plm        plm_no_decoder        no object decoder: FC3's logits map upsampled bilinearly
 =================  =========  ====================  ==========================================================
@@ -24,6 +25,11 @@ PLM_P differ only at inference).
     from plmlib.ablation import run_ablation, summarize
     table = run_ablation(sequences, ["plm", "plm_u", "plm_p", "plm_s"], finetune_options={"iterations": 30})
     summarize(table)                               # J and F Mean per variant (DAVIS protocol)
+
+On all of DAVIS 2016 val, resumable, with its config saved (``run_davis_ablation``):
+
+    plm ablation --davis-root $PLM_DAVIS_ROOT --variants plm plm_u plm_p plm_s plm_x2 plm_no_decoder \
+        --out results/ablations/structure_small --threads 1
 """
 
 from __future__ import annotations
@@ -50,15 +56,21 @@ class Variant:
     structure: str
     paper_name: str  # as printed in the slides ("" when the slides print no number for it)
     description: str
+    label: str = ""  # short name for figures when the slides print none
+
+    @property
+    def display(self) -> str:
+        return self.paper_name or self.label or self.name
 
 
 VARIANTS: dict[str, Variant] = {v.name: v for v in [
     Variant("plm", "plm", "plm", "PLM", "multi-layer features, compressors, decoder; query = first frame"),
     Variant("plm_u", "plm_u", "plm", "PLM_U", "query replaced by the prediction every 10 frames"),
     Variant("plm_p", "plm_p", "plm", "PLM_P", "PLM + weighted median filter of each probability map"),
-    Variant("plm_s", "plm", "plm_s", "PLM_S", "single deep layer (conv5_3)"),
-    Variant("plm_no_compressor", "plm", "plm_no_compressor", "", "without compressors"),
-    Variant("plm_no_decoder", "plm", "plm_no_decoder", "", "without object decoder"),
+    Variant("plm_s", "plm", "plm_s", "PLM_S", "single deep layer (conv5_3): x = 1"),
+    Variant("plm_x2", "plm", "plm_x2", "", "two deepest layers (conv4_3, conv5_3): x = 2", "PLM x=2"),
+    Variant("plm_no_compressor", "plm", "plm_no_compressor", "", "without compressors", "PLM w/o compressor"),
+    Variant("plm_no_decoder", "plm", "plm_no_decoder", "", "without object decoder", "PLM w/o decoder"),
 ]}
 
 #: The variants that differ only at inference (they share one fine-tuned network per video).
@@ -219,11 +231,97 @@ def ablation_figure(columns: dict[str, pd.DataFrame], measure: str = "J", title:
         values = [float(table.loc[v, measure]) for v in order if v in table.index]
         bars = axis.bar(xs, values, width, label=label)
         axis.bar_label(bars, fmt="%.2f", fontsize=7)
-    axis.set_xticks(range(len(order)), [VARIANTS[v].paper_name or v.replace("plm_", "PLM w/o ").replace("no_", "")
-                                        for v in order], fontsize=8)
+    axis.set_xticks(range(len(order)), [VARIANTS[v].display for v in order], fontsize=8)
     axis.set_ylabel(f"{measure} Mean")
     axis.set_ylim(0, 1)
     axis.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     axis.set_title(title or f"Ablation: {measure} Mean per variant", fontsize=10)
     figure.tight_layout()
     return figure
+
+
+def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants: Iterable[str] = tuple(VARIANTS), *,
+                       sequences: list[str] | None = None, base: str = "small",
+                       checkpoints: dict[str, str | Path] | None = None, finetune_options: dict | None = None,
+                       segmenter_options: dict | None = None, seed: int = 0, progress: bool = True) -> pd.DataFrame:
+    """``run_ablation`` on DAVIS 2016 val (whole sequences), resumable; returns the summary (J, F Mean per variant).
+
+    Each video's rows go to ``OUT/per_video/<sequence>.csv`` as soon as its variants are done, and a video is not
+    run again for the variants it holds (a changed setting needs another ``OUT``). Then ``OUT/per_sequence.csv``
+    (variant, video, frames, J, F, finetune_s, step_s), ``OUT/summary.csv`` and ``OUT/config.yaml`` (the settings,
+    git SHA and command: plmlib.provenance)."""
+    from tqdm.auto import tqdm
+
+    from plmlib.data import Davis2016
+    from plmlib.io import atomic_write
+    from plmlib.provenance import save_config
+
+    names = list(variants)
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        raise ValueError(f"unknown variants {unknown} (available: {', '.join(VARIANTS)})")
+    dataset = Davis2016(davis_root, split="val")
+    videos = list(sequences or dataset.names)
+    missing = sorted(set(videos) - set(dataset.names))
+    if missing:
+        raise ValueError(f"not DAVIS 2016 val sequences: {missing}")
+    out = Path(out)
+    (out / "per_video").mkdir(parents=True, exist_ok=True)
+    settings = {"dataset": "davis2016 val", "variants": names, "sequences": sequences or "all", "base": base,
+                "checkpoints": {k: str(v) for k, v in (checkpoints or {}).items()},
+                "finetune_options": finetune_options or "defaults (plmlib.infer.segmenter.finetune_defaults)",
+                "segmenter_options": segmenter_options or {}, "seed": seed}
+    save_config(out / "config.yaml", settings)  # first, so that an interrupted run says what it was
+    tables = []
+    for name in tqdm(videos, desc="ablation", unit="video", disable=not progress):
+        path = out / "per_video" / f"{name}.csv"
+        done = pd.read_csv(path) if path.is_file() else None
+        todo = [v for v in names if done is None or v not in set(done["variant"])]
+        if todo:
+            rows = run_ablation([dataset[name]], todo, base=base, checkpoints=checkpoints,
+                                finetune_options=finetune_options, segmenter_options=segmenter_options, seed=seed)
+            done = rows if done is None else pd.concat([done, rows], ignore_index=True)
+            with atomic_write(path) as tmp:
+                done.to_csv(tmp, index=False)
+        tables.append(done[done["variant"].isin(names)])
+    table = pd.concat(tables, ignore_index=True)
+    summary = summarize(table)
+    with atomic_write(out / "per_sequence.csv") as tmp:
+        table.to_csv(tmp, index=False)
+    with atomic_write(out / "summary.csv") as tmp:
+        summary.to_csv(tmp)
+    return summary
+
+
+def configure_parser(parser) -> None:
+    parser.add_argument("--davis-root", default=None, help="DAVIS root (default: $PLM_DAVIS_ROOT)")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--sequences", nargs="+", default=None, help="val sequences (default: all 20)")
+    parser.add_argument("--base", default="small", help="preset the structures are applied to (default: small)")
+    parser.add_argument("--checkpoint", nargs="*", default=[], metavar="STRUCTURE=PATH",
+                        help="a pre-trained network for a structure, e.g. plm=runs/x/model.pt (default: fresh)")
+    parser.add_argument("--finetune-iterations", type=int, default=None,
+                        help="fine-tuning steps per structure and video (default: finetune_defaults)")
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--quiet", action="store_true")
+
+
+def run(args) -> int:
+    import torch
+
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    checkpoints = {}
+    for item in args.checkpoint:
+        structure, sep, path = item.partition("=")
+        if not sep or not path:
+            raise ValueError(f"--checkpoint wants STRUCTURE=PATH, got {item!r}")
+        checkpoints[structure] = path
+    options = None if args.finetune_iterations is None else {"iterations": args.finetune_iterations}
+    summary = run_davis_ablation(args.davis_root, args.out, args.variants, sequences=args.sequences, base=args.base,
+                                 checkpoints=checkpoints, finetune_options=options, seed=args.seed,
+                                 progress=not args.quiet)
+    print(summary.to_string())
+    return 0

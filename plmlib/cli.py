@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "segment": ("plmlib.segment", "segment a video from its first-frame mask"),
     "evaluate": ("plmlib.metrics.evaluate", "score a results folder against a dataset (DAVIS protocol)"),
     "protocol": ("plmlib.protocols", "the JumpCut (transfer 16 ahead) or SegTrack (IoU) protocol for any method"),
+    "ablation": ("plmlib.ablation", "the paper's ablation (structures and inference variants) on DAVIS 2016 val"),
     "reproduce": ("plmlib.reproduce", "the paper's protocol on DAVIS 2016 val: fine-tune, segment (PLM variants), score"),
     "release": ("plmlib.model.release", "export a training run's model as a compact release file, with its lineage"),
     "tables": ("plmlib.tables", "the paper's tables with our numbers beside them (results/tables/, CSV and Markdown)"),

@@ -14,6 +14,7 @@ def test_structures_come_from_the_presets():
     assert structure_overrides("plm_s") == {"taps": ("conv5_3",)}
     assert structure_overrides("plm_no_compressor") == {"compressor": False}
     assert structure_overrides("plm_no_decoder") == {"decoder": False}
+    assert structure_overrides("plm_x2") == {"taps": ("conv4_3", "conv5_3")}
     assert {VARIANTS[v].structure for v in INFERENCE_ONLY} == {"plm"}
     net = variant_network("plm_s", base="small", )
     assert net.config.taps == ("conv5_3",) and net.config.crop_size == 64  # small-sized PLM_S
@@ -56,3 +57,32 @@ def test_paper_numbers_and_full_results(tmp_path):
     assert list(full.index) == ["plm"] and full.loc["plm", "J"] == 0.55
     figure = ablation_figure({"paper": paper, "full run": full})
     assert len(figure.axes[0].patches) == len(paper) + 1
+
+
+def test_plm_ablation_on_a_davis_layout_resumes_per_video(tmp_path, monkeypatch, capsys):
+    from plmlib import ablation
+    from plmlib.cli import main
+    from plmlib.data import write_dataset
+
+    root = write_dataset(tmp_path / "davis", val=("translate", "occlusion"), n_frames=6, size=(96, 160), seed=0)
+    out = tmp_path / "out"
+    command = ["ablation", "--davis-root", str(root), "--variants", "plm", "plm_x2", "--out", str(out),
+               "--finetune-iterations", "2", "--quiet", "--sequences", "synthetic-translate"]
+    assert main(command) == 0
+    first = pd.read_csv(out / "per_video" / "synthetic-translate.csv")
+    assert list(first["variant"]) == ["plm", "plm_x2"] and first["J"].between(0, 1).all()
+    # the done video is read back; only the new video and the new variant run
+    calls = []
+    real = ablation.run_ablation
+    monkeypatch.setattr(ablation, "run_ablation", lambda videos, todo, **o: calls.append(
+        (videos[0].name, list(todo))) or real(videos, todo, **o))
+    assert main(command[:-2] + ["--variants", "plm", "plm_x2", "plm_p"]) == 0
+    assert calls == [("synthetic-occlusion", ["plm", "plm_x2", "plm_p"]), ("synthetic-translate", ["plm_p"])] or \
+        calls == [("synthetic-translate", ["plm_p"]), ("synthetic-occlusion", ["plm", "plm_x2", "plm_p"])]
+    summary = pd.read_csv(out / "summary.csv", index_col=0)
+    assert list(summary.index) == ["plm", "plm_p", "plm_x2"]
+    assert len(pd.read_csv(out / "per_sequence.csv")) == 6
+    assert "iterations: 2" in (out / "config.yaml").read_text()
+    assert "plm_x2" in capsys.readouterr().out
+    assert main(["ablation", "--davis-root", str(root), "--out", str(out), "--sequences", "bear"]) == 2
+    assert "not DAVIS 2016 val sequences: ['bear']" in capsys.readouterr().err

@@ -185,8 +185,10 @@ def _preset(**kw: Any) -> PLMConfig:
 PRESETS: dict[str, PLMConfig] = {
     # Paper-sized: S = 128, 3 taps, compressors, FC 4096 (FC1 about 218 M weights), decoder 16 -> 128.
     "plm": _preset(name="plm"),
-    # PLM_S (slides): features of a single deep layer only.
-    "plm_s": _preset(name="plm_s", taps=("conv5_3",)),
+    # PLM_S (slides): features of a single deep layer only (x = 1).
+    "plm_s": _preset(name="plm_s", taps=deepest_taps(1)),
+    # x = 2 (slides: "x = the number of layers"): conv4_3 and conv5_3.
+    "plm_x2": _preset(name="plm_x2", taps=deepest_taps(2)),
     # Slides' "without compressor" (FC1 about 3.5 G weights: does not fit a TITAN X, nor this machine's RAM to train).
     "plm_no_compressor": _preset(name="plm_no_compressor", compressor=False),
     # Slides' "ablation test for object decoder": the third FC outputs 2 x 16 x 16 logits, upsampled to S x S.
