@@ -89,9 +89,9 @@ def structure_overrides(structure: str) -> dict:
             if f.name != "name" and getattr(changed, f.name) != getattr(reference, f.name)}
 
 
-def variant_network(structure: str, base: str = "small", checkpoint: str | Path | None = None):
+def variant_network(structure: str, base: str = "small", checkpoint: str | Path | None = None, seed: int = 0):
     """The network of a structure: ``checkpoint`` if given (it must have that structure), else the ``base`` preset
-    with the structure's overrides and its encoder weights."""
+    with the structure's overrides and its encoder weights, the other layers initialised from ``seed``."""
     from plmlib.model import build_model, load_checkpoint
 
     overrides = structure_overrides(structure)
@@ -101,7 +101,7 @@ def variant_network(structure: str, base: str = "small", checkpoint: str | Path 
         if wrong:
             raise ValueError(f"{checkpoint}: not a {structure} network ({wrong}, expected {overrides})")
         return net
-    return build_model(base, name=f"{base}+{structure}", **overrides)
+    return build_model(base, name=f"{base}+{structure}", seed=seed, **overrides)
 
 
 def _frames(sequence: Sequence, max_frames: int | None) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -159,7 +159,7 @@ def run_ablation(sequences: Iterable[Sequence], variants: Iterable[str] = tuple(
             variant = VARIANTS[name]
             reused = variant.structure in shared
             network = shared[variant.structure] if reused else variant_network(
-                variant.structure, base, checkpoints.get(variant.structure))
+                variant.structure, base, checkpoints.get(variant.structure), seed=seed)
             segmenter = create_segmenter(variant.method, model=network, finetune=finetune and not reused,
                                          pretrained_network=variant.structure in checkpoints,
                                          finetune_options=finetune_options, seed=seed, **dict(segmenter_options or {}))

@@ -86,3 +86,15 @@ def test_plm_ablation_on_a_davis_layout_resumes_per_video(tmp_path, monkeypatch,
     assert "plm_x2" in capsys.readouterr().out
     assert main(["ablation", "--davis-root", str(root), "--out", str(out), "--sequences", "bear"]) == 2
     assert "not DAVIS 2016 val sequences: ['bear']" in capsys.readouterr().err
+
+
+def test_fresh_networks_are_seeded_and_leave_the_global_generator_alone():
+    import torch
+
+    state = torch.get_rng_state()
+    a, b = variant_network("plm_x2", seed=3), variant_network("plm_x2", seed=3)
+    assert torch.equal(torch.get_rng_state(), state)
+    for (name, p), q in zip(a.named_parameters(), b.parameters()):
+        assert torch.equal(p, q), name
+    c = variant_network("plm_x2", seed=4)
+    assert not torch.equal(c.fc1.weight, a.fc1.weight)

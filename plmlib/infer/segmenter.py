@@ -105,7 +105,7 @@ class PLMSegmenter(VideoSegmenter):
                                     DAVIS objects are often in pieces)
       batch_size                    candidate windows per forward pass
       progress                      progress bar while fine-tuning
-      seed                          fine-tuning seed
+      seed                          fine-tuning seed, and the initialisation of a fresh ``preset`` network
       pretrained_network            whether the network is pre-trained: keys the fine-tuning and threshold defaults
                                     (None: True when ``model`` or a checkpoint is given; pass False for a fresh
                                     network handed over as ``model``, as plmlib.ablation does)
@@ -222,7 +222,7 @@ class PLMSegmenter(VideoSegmenter):
             elif self.checkpoint is not None:
                 self.model = load_checkpoint(self.checkpoint)
             else:
-                self.model = build_model(self.preset)
+                self.model = build_model(self.preset, seed=self.seed)
         return self.model.to(self.device).eval()
 
     def _finetuned(self, frame: np.ndarray, object_mask: np.ndarray) -> PLMNet:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
+
 from .checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 from .config import PRESETS, TAP_ORDER, PLMConfig, deepest_taps, resolve_config
 from .device import default_device
@@ -21,14 +23,21 @@ from .weights import load_encoder_weights
 
 
 def build_model(preset_or_config: str | PLMConfig | dict[str, Any] = "plm", *, pretrained: bool = True,
-                **overrides: Any) -> PLMNet:
+                seed: int | None = None, **overrides: Any) -> PLMNet:
     """A PLMNet from a preset name, a PLMConfig or a dict, with field overrides (segmentation_models_pytorch style).
 
     pretrained: load ``config.encoder_weights`` into the encoder (False: keep the random initialisation, e.g. before
     loading a checkpoint; the input conversion still follows ``encoder_weights``).
+    seed: draw the random initialisation from this seed, leaving torch's global generator as it was (None: from the
+    global generator, whose state depends on everything the process did before).
     """
     config = resolve_config(preset_or_config, **overrides)
-    model = PLMNet(config)
+    if seed is None:
+        model = PLMNet(config)
+    else:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = PLMNet(config)
     if pretrained:
         load_encoder_weights(model.encoder, config.encoder_weights)
     return model
