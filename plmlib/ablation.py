@@ -247,9 +247,12 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
     """``run_ablation`` on DAVIS 2016 val (whole sequences), resumable; returns the summary (J, F Mean per variant).
 
     Each video's rows go to ``OUT/per_video/<sequence>.csv`` as soon as its variants are done, and a video is not
-    run again for the variants it holds (a changed setting needs another ``OUT``). Then ``OUT/per_sequence.csv``
-    (variant, video, frames, J, F, finetune_s, step_s), ``OUT/summary.csv`` and ``OUT/config.yaml`` (the settings,
-    git SHA and command: plmlib.provenance)."""
+    run again for the variants it holds; more variants may be added to ``OUT`` later, with the same settings only
+    (base, checkpoints, fine-tuning, segmenter options, seed: another setting is refused, it needs another ``OUT``).
+    Then ``OUT/per_sequence.csv`` (variant, video, frames, J, F, finetune_s, step_s) and ``OUT/summary.csv`` (J, F
+    Mean and the number of videos of every variant in ``OUT``, for the videos asked for), and ``OUT/config.yaml``
+    (the settings, git SHA and command of this run, and those of the earlier runs into ``OUT``)."""
+    import yaml
     from tqdm.auto import tqdm
 
     from plmlib.data import Davis2016
@@ -260,18 +263,34 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
     unknown = [n for n in names if n not in VARIANTS]
     if unknown:
         raise ValueError(f"unknown variants {unknown} (available: {', '.join(VARIANTS)})")
+    structures = {v.structure for v in VARIANTS.values()}
+    if set(checkpoints or {}) - structures:
+        raise ValueError(f"checkpoints for unknown structures {sorted(set(checkpoints) - structures)} "
+                         f"(structures: {', '.join(sorted(structures))})")
     dataset = Davis2016(davis_root, split="val")
     videos = list(sequences or dataset.names)
     missing = sorted(set(videos) - set(dataset.names))
     if missing:
         raise ValueError(f"not DAVIS 2016 val sequences: {missing}")
     out = Path(out)
-    (out / "per_video").mkdir(parents=True, exist_ok=True)
-    settings = {"dataset": "davis2016 val", "variants": names, "sequences": sequences or "all", "base": base,
+    settings = {"dataset": "davis2016 val", "base": base,
                 "checkpoints": {k: str(v) for k, v in (checkpoints or {}).items()},
                 "finetune_options": finetune_options or "defaults (plmlib.infer.segmenter.finetune_defaults)",
                 "segmenter_options": segmenter_options or {}, "seed": seed}
-    save_config(out / "config.yaml", settings)  # first, so that an interrupted run says what it was
+    earlier_variants, earlier_runs = [], []
+    if (out / "config.yaml").is_file():
+        earlier = yaml.safe_load((out / "config.yaml").read_text())
+        changed = {k: (earlier["config"].get(k), v) for k, v in settings.items() if earlier["config"].get(k) != v}
+        if changed:
+            raise ValueError(f"{out / 'config.yaml'}: its results were made with other settings "
+                             f"({', '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in changed.items())}): "
+                             "use another --out")
+        earlier_variants = earlier["config"].get("variants", [])
+        earlier_runs = earlier["config"].get("earlier_runs", []) + [earlier["provenance"]]
+    (out / "per_video").mkdir(parents=True, exist_ok=True)
+    all_variants = [v for v in VARIANTS if v in set(earlier_variants) | set(names)]
+    save_config(out / "config.yaml", {**settings, "variants": all_variants, "sequences": sequences or "all",
+                                      "earlier_runs": earlier_runs})  # first: an interrupted run says what it was
     tables = []
     for name in tqdm(videos, desc="ablation", unit="video", disable=not progress):
         path = out / "per_video" / f"{name}.csv"
@@ -283,9 +302,10 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
             done = rows if done is None else pd.concat([done, rows], ignore_index=True)
             with atomic_write(path) as tmp:
                 done.to_csv(tmp, index=False)
-        tables.append(done[done["variant"].isin(names)])
+        tables.append(done)
     table = pd.concat(tables, ignore_index=True)
     summary = summarize(table)
+    summary["videos"] = table.groupby("variant")["video"].nunique().reindex(summary.index)
     with atomic_write(out / "per_sequence.csv") as tmp:
         table.to_csv(tmp, index=False)
     with atomic_write(out / "summary.csv") as tmp:

@@ -19,9 +19,10 @@ paper's JumpCut table, only the code is the same. With the real data downloaded 
 
 Resumable (our choice, for runs of hours): each sequence's rows go to ``OUT/per_sequence/<protocol>-<dataset>/<method>/<sequence>.csv``
 as soon as it is done, and a sequence already there is not run again; ``OUT/<method>.csv`` gathers them at the end.
-Two processes may therefore share the work (``--sequences`` halves, then one run over all to gather). Each method's
-configuration and provenance is written beside its results (``OUT/<method>_config.yaml``), and ``OUT/summary.csv``
-keeps the rows of methods run earlier into the same folder.
+Two processes may therefore share the work (``--sequences`` halves, then one run over all to gather); rows are read
+back only with the settings that made them (``settings.yaml`` beside them; other settings need another ``--out``).
+Each method's configuration and provenance is written beside its results (``OUT/<method>_config.yaml``), and
+``OUT/summary.csv`` keeps the rows of methods run earlier into the same folder.
 """
 
 from __future__ import annotations
@@ -117,9 +118,10 @@ def segtrack_scores(sequence, methods: list[str], **options) -> dict[str, list[d
 def _score(protocol: str, table: pd.DataFrame) -> dict:
     if protocol == "jumpcut":
         if table.empty:
-            return {"error_percent": math.nan, "transfers": 0}
+            return {"error_percent": math.nan, "transfers": 0, "sequences": 0}
         per_sequence = table.groupby("sequence")["error"].mean()  # NaN-free: empty targets were skipped
-        return {"error_percent": round(float(per_sequence.mean()), 2), "transfers": len(table)}
+        return {"error_percent": round(float(per_sequence.mean()), 2), "transfers": len(table),
+                "sequences": len(per_sequence)}
     return {"iou": round(float(table["iou"].mean()), 4) if len(table) else math.nan, "sequences": len(table)}
 
 
@@ -129,9 +131,10 @@ def _earlier_summary(path: Path, protocol: str, dataset: str) -> pd.DataFrame | 
         return None
     old = pd.read_csv(path)
     score = "error_percent" if protocol == "jumpcut" else "iou"
-    if score not in old.columns or set(old["dataset"]) - {dataset}:
+    if score not in old.columns or "dataset" not in old.columns or set(old["dataset"]) - {dataset}:
+        datasets = ", ".join(map(str, set(old["dataset"]))) if "dataset" in old.columns else "no dataset column"
         raise ValueError(f"{path} holds results of another protocol or dataset ({', '.join(old.columns)}; "
-                         f"{', '.join(map(str, set(old['dataset'])))}): choose another --out")
+                         f"{datasets}): choose another --out")
     return old
 
 
@@ -152,9 +155,15 @@ def run_protocol(protocol: str, dataset: str, methods: list[str], out: str | Pat
     missing = sorted(set(names) - set(data.names))
     if missing:
         raise ValueError(f"not sequences of {dataset}: {missing}")
+    if not names:
+        raise ValueError(f"no sequences to run in {dataset}")
     out = Path(out)
-    earlier = _earlier_summary(out / "summary.csv", protocol, dataset)
+    _earlier_summary(out / "summary.csv", protocol, dataset)  # refused now rather than after hours
     progress_dir = out / "per_sequence" / f"{protocol}-{dataset}"
+    settings = {"options": {k: v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)
+                            for k, v in sorted(options.items())}, "jump": JUMP if protocol == "jumpcut" else None}
+    for method in methods:
+        _check_settings(progress_dir / method, settings)
     for name in tqdm(names, desc=f"{protocol} {' '.join(methods)}", unit="sequence", disable=not progress):
         todo = [m for m in methods if not (progress_dir / m / f"{name}.csv").exists()]
         if not todo:
@@ -167,7 +176,9 @@ def run_protocol(protocol: str, dataset: str, methods: list[str], out: str | Pat
                 pd.DataFrame(method_rows, columns=_columns(protocol)).to_csv(tmp, index=False)
     summary = []
     for method in methods:
-        table = pd.concat([pd.read_csv(progress_dir / method / f"{name}.csv") for name in names], ignore_index=True)
+        parts = [pd.read_csv(progress_dir / method / f"{name}.csv") for name in names]
+        parts = [part for part in parts if len(part)] or [pd.DataFrame(columns=_columns(protocol))]
+        table = pd.concat(parts, ignore_index=True)
         with atomic_write(out / f"{method}.csv") as tmp:
             table.to_csv(tmp, index=False)
         summary.append({"method": method, "dataset": dataset, **_score(protocol, table),
@@ -178,6 +189,7 @@ def run_protocol(protocol: str, dataset: str, methods: list[str], out: str | Pat
             "note": ("the JumpCut protocol run on DAVIS 2016 val, not the JumpCut dataset"
                      if protocol == "jumpcut" and dataset == "davis2016" else "")})
     summary = pd.DataFrame(summary)
+    earlier = _earlier_summary(out / "summary.csv", protocol, dataset)  # read again: another process may have written
     if earlier is not None:  # methods run earlier into this folder keep their rows
         summary_file = pd.concat([earlier[~earlier["method"].isin(summary["method"])], summary], ignore_index=True)
     else:
@@ -185,6 +197,24 @@ def run_protocol(protocol: str, dataset: str, methods: list[str], out: str | Pat
     with atomic_write(out / "summary.csv") as tmp:
         summary_file.to_csv(tmp, index=False)
     return summary
+
+
+def _check_settings(folder: Path, settings: dict) -> None:
+    """Resumption reads ``folder``'s rows back only if they were made with ``settings`` (written on first use)."""
+    import yaml
+
+    from plmlib.io import atomic_write
+
+    path = folder / "settings.yaml"
+    text = yaml.safe_dump(settings, sort_keys=True)
+    if path.is_file():
+        if path.read_text() != text:
+            raise ValueError(f"{path}: its rows were made with other settings ({path.read_text().strip()!r}, now "
+                             f"{text.strip()!r}): use another --out")
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as tmp:
+        tmp.write_text(text)
 
 
 def _columns(protocol: str) -> list[str]:

@@ -119,17 +119,26 @@ def jumpcut_paper_table() -> pd.DataFrame:
 
 def jumpcut_protocol_table(protocol_results: str | Path = JUMPCUT_PROTOCOL) -> pd.DataFrame | None:
     """Per DAVIS 2016 val sequence, the mean JumpCut error (%) over its transfers of each method found in
-    ``protocol_results/<method>.csv``; the ``average`` row is the mean over sequences (``summary.csv``'s number).
-    None when no method was run."""
+    ``protocol_results/<method>.csv`` (written by ``plm protocol jumpcut --dataset davis2016``); the ``average`` row
+    is the mean over the sequences every method has (``summary.csv``'s number when all ran on all). None when no
+    method was run; an error when the folder holds another dataset's or protocol's results."""
+    folder = Path(protocol_results)
+    if (folder / "summary.csv").is_file():
+        summary = pd.read_csv(folder / "summary.csv")
+        if "error_percent" not in summary.columns or set(summary.get("dataset", [])) != {"davis2016"}:
+            raise ValueError(f"{folder / 'summary.csv'}: not JumpCut-protocol results on davis2016")
     columns = {}
     for method, column in PROTOCOL_METHODS.items():
-        path = Path(protocol_results) / f"{method}.csv"
+        path = folder / f"{method}.csv"
         if path.is_file():
-            columns[column] = pd.read_csv(path).groupby("sequence")["error"].mean()
+            transfers = pd.read_csv(path)
+            if "error" not in transfers.columns:
+                raise ValueError(f"{path}: no 'error' column (not JumpCut-protocol transfers)")
+            columns[column] = transfers.groupby("sequence")["error"].mean()
     if not columns:
         return None
     table = pd.DataFrame(columns).rename_axis("sequence").reset_index()
-    average = table.mean(numeric_only=True).to_frame().T
+    average = table.dropna().mean(numeric_only=True).to_frame().T
     average.insert(0, "sequence", "average")
     return pd.concat([table, average], ignore_index=True).round(2)
 
@@ -157,9 +166,11 @@ def small_benchmark(data_root: str | Path, sequences: list[str], out: str | Path
     return pd.DataFrame(rows)
 
 
-def to_markdown(table: pd.DataFrame, mark_best: bool = True, lower_is_better: bool = False, digits: int = 3) -> str:
+def to_markdown(table: pd.DataFrame, mark_best: bool = True, lower_is_better: bool = False, digits: int = 3,
+                published: bool = False) -> str:
     """A Markdown table; per row, among the numeric columns, the best in bold and the second best in italics
-    (best: the highest, or the lowest with ``lower_is_better``)."""
+    (best: the highest, or the lowest with ``lower_is_better``). Published numbers (columns named "(paper)" or a
+    published baseline, or every column with ``published``) are printed as the paper printed them."""
     numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
     lines = ["| " + " | ".join(map(str, table.columns)) + " |", "|" + "---|" * len(table.columns)]
     for _, row in table.iterrows():
@@ -173,7 +184,7 @@ def to_markdown(table: pd.DataFrame, mark_best: bool = True, lower_is_better: bo
             elif not np.isfinite(float(value)):
                 cells.append("")
             else:
-                text = f"{float(value):.3f}".rstrip("0").rstrip(".") if column.endswith("(paper)") or column in PUBLISHED_BASELINES else f"{float(value):.{digits}f}"
+                text = f"{float(value):.3f}".rstrip("0").rstrip(".") if published or column.endswith("(paper)") or column in PUBLISHED_BASELINES else f"{float(value):.{digits}f}"
                 if mark_best and ranked and value == ranked[0]:
                     text = f"**{text}**"
                 elif mark_best and len(ranked) > 1 and value == ranked[1]:
@@ -202,16 +213,16 @@ def write_tables(results: str | Path = RESULTS, out: str | Path = TABLES,
             tmp.write_text(to_markdown(table, mark_best=best))
         written += [out / f"{name}.csv", out / f"{name}.md"]
     protocol = jumpcut_protocol_table(protocol_results)
-    for name, table, caption in (("jumpcut_paper", jumpcut_paper_table(),
-                                  "The slides' JumpCut table as published (JumpCut dataset, error in %, lower is "
-                                  "better)."),
-                                 ("jumpcut_protocol_on_davis2016", protocol, JUMPCUT_CAPTION)):
+    for name, table, caption, published in (
+            ("jumpcut_paper", jumpcut_paper_table(),
+             "The slides' JumpCut table as published (JumpCut dataset, error in %, lower is better).", True),
+            ("jumpcut_protocol_on_davis2016", protocol, JUMPCUT_CAPTION, False)):
         if table is None:
             continue
         with atomic_write(out / f"{name}.csv") as tmp:
             table.to_csv(tmp, index=False)
         with atomic_write(out / f"{name}.md") as tmp:
-            tmp.write_text(caption + "\n\n" + to_markdown(table, lower_is_better=True, digits=2))
+            tmp.write_text(caption + "\n\n" + to_markdown(table, lower_is_better=True, digits=2, published=published))
         written += [out / f"{name}.csv", out / f"{name}.md"]
     return written
 

@@ -80,10 +80,19 @@ def test_plm_ablation_on_a_davis_layout_resumes_per_video(tmp_path, monkeypatch,
     assert calls == [("synthetic-occlusion", ["plm", "plm_x2", "plm_p"]), ("synthetic-translate", ["plm_p"])] or \
         calls == [("synthetic-translate", ["plm_p"]), ("synthetic-occlusion", ["plm", "plm_x2", "plm_p"])]
     summary = pd.read_csv(out / "summary.csv", index_col=0)
-    assert list(summary.index) == ["plm", "plm_p", "plm_x2"]
+    assert list(summary.index) == ["plm", "plm_p", "plm_x2"] and list(summary["videos"]) == [2, 2, 2]
     assert len(pd.read_csv(out / "per_sequence.csv")) == 6
-    assert "iterations: 2" in (out / "config.yaml").read_text()
-    assert "plm_x2" in capsys.readouterr().out
+    config = (out / "config.yaml").read_text()
+    assert "iterations: 2" in config and "earlier_runs:" in config and "plm_x2" in capsys.readouterr().out
+    # one variant more, asked alone: the summary keeps every variant of the folder
+    assert main(command[:-2] + ["--variants", "plm_u", "--sequences", "synthetic-translate"]) == 0
+    summary = pd.read_csv(out / "summary.csv", index_col=0)
+    assert list(summary.index) == ["plm", "plm_u", "plm_p", "plm_x2"] and list(summary["videos"]) == [1, 1, 1, 1]
+    # other settings are refused: their rows would mix with these
+    assert main(command[:-5] + ["--finetune-iterations", "3"]) == 2
+    assert "made with other settings (finetune_options" in capsys.readouterr().err
+    assert main(command + ["--checkpoint", "plm-s=x.pt"]) == 2
+    assert "checkpoints for unknown structures ['plm-s']" in capsys.readouterr().err
     assert main(["ablation", "--davis-root", str(root), "--out", str(out), "--sequences", "bear"]) == 2
     assert "not DAVIS 2016 val sequences: ['bear']" in capsys.readouterr().err
 

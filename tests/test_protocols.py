@@ -47,6 +47,9 @@ def test_jumpcut_resumes_and_keeps_earlier_methods_in_the_summary(root, tmp_path
     assert list(summary.index) == ["flow", "bvs", "superpixel"] and summary.loc["flow", "transfers"] == 4
     with pytest.raises(ValueError, match="another protocol or dataset"):
         run_protocol("segtrack", "davis2016", ["flow"], tmp_path, root=root, progress=False)
+    assert list(summary["sequences"]) == [2, 2, 1]
+    with pytest.raises(ValueError, match="made with other settings"):  # not mixed with rows of other settings
+        run_protocol("jumpcut", "davis2016", ["flow"], tmp_path, root=root, progress=False, preset="fast")
 
 
 def test_plm_variants_share_one_finetuning_per_transfer(root, tmp_path, monkeypatch):

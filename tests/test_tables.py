@@ -80,6 +80,12 @@ def test_jumpcut_protocol_table_averages_transfers_then_sequences(tmp_path):
     text = (tmp_path / "tables" / "jumpcut_protocol_on_davis2016.md").read_text()
     assert "not on the JumpCut dataset" in text and "| cows | _20.00_ | **5.00** |" in text
     assert tmp_path / "tables" / "jumpcut_protocol_on_davis2016.csv" in written
+    assert "| supertramp | 129 | 60.5 |" in (tmp_path / "tables" / "jumpcut_paper.md").read_text()  # as published
+    (tmp_path / "bvs.csv").write_text(header + "cows,0,16,1,1\n")  # a method run on one sequence only
+    assert jumpcut_protocol_table(tmp_path).set_index("sequence").loc["average", "flow (ours)"] == 20
+    (tmp_path / "summary.csv").write_text("method,dataset,error_percent,transfers,seconds\nflow,jumpcut,5,1,1\n")
+    with pytest.raises(ValueError, match="not JumpCut-protocol results on davis2016"):
+        jumpcut_protocol_table(tmp_path)
 
 
 def test_tables_and_figures_are_written(results, tmp_path):
