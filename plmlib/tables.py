@@ -31,14 +31,14 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "results" / "davis2016_val"
 TABLES = REPO / "results" / "tables"
 JUMPCUT_PROTOCOL = REPO / "results" / "jumpcut_protocol_on_davis2016"
-PROTOCOL_METHODS = {"flow": "flow (ours)", "superpixel": "superpixel (ours)", "bvs": "BVS (ours)",
-                    "plm": "PLM (ours)", "plm_p": "PLM_P (ours)", "plm_u": "PLM_U (ours)"}
 JUMPCUT_CAPTION = ("JumpCut protocol (key frame every 16 frames, mask transferred 16 frames ahead, error = 100 x "
                    "mislabelled / foreground pixels, lower is better) run on DAVIS 2016 val, not on the JumpCut "
                    "dataset: not comparable with the paper's JumpCut table.")
 PUBLISHED_BASELINES = ("HVS", "NLC", "JMP", "SEA", "BVS")
 OURS = {"bvs": "BVS (ours)", "plm": "PLM (ours)", "plm_p": "PLM_P (ours)", "plm_u": "PLM_U (ours)",
         "plm_s": "PLM_S (ours)"}
+PROTOCOL_METHODS = {"flow": "flow (ours)", "superpixel": "superpixel (ours)",
+                    **{m: c for m, c in OURS.items() if m != "plm_s"}}  # plm_s: a network, not a method
 
 
 def our_scores(method: str, results: str | Path = RESULTS) -> pd.DataFrame | None:
