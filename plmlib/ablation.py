@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from plmlib.data import Sequence
+from plmlib.io import object_ids
 from plmlib.metrics import contour_accuracy, region_similarity
 
 
@@ -154,24 +155,30 @@ def run_ablation(sequences: Iterable[Sequence], variants: Iterable[str] = tuple(
     rows, frame_rows = [], []
     for sequence in sequences:
         frames, truth = _frames(sequence, max_frames)
-        shared: dict[str, object] = {}  # structure -> the network fine-tuned on this video's first frame
+        share = finetune and len(object_ids(truth[0])) == 1  # several objects: each variant fine-tunes its own
+        finetuned: dict[str, object] = {}  # structure -> the network fine-tuned on this video's first frame
         for name in names:
             variant = VARIANTS[name]
-            reused = variant.structure in shared
-            network = shared[variant.structure] if reused else variant_network(
-                variant.structure, base, checkpoints.get(variant.structure), seed=seed)
-            segmenter = create_segmenter(variant.method, model=network, finetune=finetune and not reused,
-                                         pretrained_network=variant.structure in checkpoints,
-                                         finetune_options=finetune_options, seed=seed, **dict(segmenter_options or {}))
-            started = time.perf_counter()
+            options = {"pretrained_network": variant.structure in checkpoints, "finetune_options": finetune_options,
+                       "seed": seed, **dict(segmenter_options or {})}
+            started, finetune_s = time.perf_counter(), 0.0
+            if variant.structure in finetuned:  # fine-tuned for an earlier variant: reused
+                network, own_finetuning = finetuned[variant.structure], False
+            else:
+                network = variant_network(variant.structure, base, checkpoints.get(variant.structure), seed=seed)
+                own_finetuning = finetune
+                if share:  # fine-tuned once here, handed to every variant of this structure
+                    tuner = create_segmenter("plm", model=network, **options)
+                    network = finetuned[variant.structure] = tuner.finetuned_network(frames[0], truth[0])
+                    finetune_s, own_finetuning = tuner.timing["finetune_seconds"], False
+            segmenter = create_segmenter(variant.method, model=network, finetune=own_finetuning, **options)
             masks = segment(segmenter, frames, truth[0])
             timing = segmenter.timing_summary()
-            if finetune and not reused and len(segmenter.matchers) == 1:
-                shared[variant.structure] = segmenter.matchers[0].net
             scores = score_video(masks, truth)
             rows.append({"variant": name, "video": sequence.name, "frames": len(frames),
                          "J": float(scores.J.mean()), "F": float(scores.F.mean()),
-                         "finetune_s": timing["finetune_seconds"], "step_s": timing["step_seconds_per_frame"]})
+                         "finetune_s": round(finetune_s + segmenter.timing["finetune_seconds"], 3),
+                         "step_s": timing["step_seconds_per_frame"]})
             frame_rows.extend({"variant": name, "video": sequence.name, **r} for r in scores.to_dict("records"))
             if log is not None:
                 log(f"{sequence.name} {name}: J {rows[-1]['J']:.3f} F {rows[-1]['F']:.3f} "
@@ -257,7 +264,7 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
 
     from plmlib.data import Davis2016
     from plmlib.io import atomic_write
-    from plmlib.provenance import save_config
+    from plmlib.provenance import refuse_other_settings, save_config
 
     names = list(variants)
     unknown = [n for n in names if n not in VARIANTS]
@@ -280,11 +287,7 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
     earlier_variants, earlier_runs = [], []
     if (out / "config.yaml").is_file():
         earlier = yaml.safe_load((out / "config.yaml").read_text())
-        changed = {k: (earlier["config"].get(k), v) for k, v in settings.items() if earlier["config"].get(k) != v}
-        if changed:
-            raise ValueError(f"{out / 'config.yaml'}: its results were made with other settings "
-                             f"({', '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in changed.items())}): "
-                             "use another --out")
+        refuse_other_settings(earlier["config"], settings, out / "config.yaml")
         earlier_variants = earlier["config"].get("variants", [])
         earlier_runs = earlier["config"].get("earlier_runs", []) + [earlier["provenance"]]
     (out / "per_video").mkdir(parents=True, exist_ok=True)
@@ -314,6 +317,8 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
 
 
 def configure_parser(parser) -> None:
+    from plmlib.cli import add_threads_option
+
     parser.add_argument("--davis-root", default=None, help="DAVIS root (default: $PLM_DAVIS_ROOT)")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--sequences", nargs="+", default=None, help="val sequences (default: all 20)")
@@ -324,15 +329,11 @@ def configure_parser(parser) -> None:
                         help="fine-tuning steps per structure and video (default: finetune_defaults)")
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    add_threads_option(parser)
     parser.add_argument("--quiet", action="store_true")
 
 
 def run(args) -> int:
-    import torch
-
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
     checkpoints = {}
     for item in args.checkpoint:
         structure, sep, path = item.partition("=")

@@ -29,6 +29,22 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def add_threads_option(parser: argparse.ArgumentParser, help_text: str = "torch CPU threads (default: torch's; "
+                       "1 is often fastest on a busy 2-core machine)") -> None:
+    """``--threads N`` for a command; ``main`` applies it (``torch.set_num_threads``) before the command runs."""
+    parser.add_argument("--threads", type=_positive_int, default=None, metavar="N", help=help_text)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="plm",
@@ -59,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     module = importlib.import_module(args._module)
+    if getattr(args, "threads", None) is not None:  # add_threads_option
+        import torch
+
+        torch.set_num_threads(args.threads)
     try:
         return int(module.run(args) or 0)
     except (FileNotFoundError, ValueError, NotADirectoryError) as err:

@@ -71,10 +71,9 @@ def segment_clip(frames: list, first_mask: np.ndarray, methods: list[str], **opt
     shared, shared_seconds = {}, 0.0
     if len(family) > 1 and len(object_ids(first_mask)) == 1 and "model" not in options:
         tuner = create_segmenter("plm", **options)
-        started = time.perf_counter()
-        tuner.start(frames[0], first_mask)  # the fine-tuning, once for all variants
-        shared_seconds = time.perf_counter() - started
-        shared = {"model": tuner.matchers[0].net, "finetune": False, "pretrained_network": tuner.pretrained_network}
+        network = tuner.finetuned_network(frames[0], first_mask)  # once for all variants
+        shared_seconds = tuner.timing["finetune_seconds"]
+        shared = {"model": network, "finetune": False, "pretrained_network": tuner.pretrained_network}
     results = {}
     for method in methods:
         method_options, extra = ({**options, **shared}, shared_seconds) if method in family else (options, 0.0)
@@ -170,8 +169,7 @@ def run_protocol(protocol: str, dataset: str, methods: list[str], out: str | Pat
             continue
         sequence = data[name]
         rows = (jumpcut_transfers if protocol == "jumpcut" else segtrack_scores)(sequence, todo, **options)
-        for method, method_rows in rows.items():
-            (progress_dir / method).mkdir(parents=True, exist_ok=True)
+        for method, method_rows in rows.items():  # each method's folder was made by _check_settings
             with atomic_write(progress_dir / method / f"{name}.csv") as tmp:
                 pd.DataFrame(method_rows, columns=_columns(protocol)).to_csv(tmp, index=False)
     summary = []
@@ -204,17 +202,15 @@ def _check_settings(folder: Path, settings: dict) -> None:
     import yaml
 
     from plmlib.io import atomic_write
+    from plmlib.provenance import refuse_other_settings
 
     path = folder / "settings.yaml"
-    text = yaml.safe_dump(settings, sort_keys=True)
     if path.is_file():
-        if path.read_text() != text:
-            raise ValueError(f"{path}: its rows were made with other settings ({path.read_text().strip()!r}, now "
-                             f"{text.strip()!r}): use another --out")
+        refuse_other_settings(yaml.safe_load(path.read_text()), settings, path)
         return
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_write(path) as tmp:
-        tmp.write_text(text)
+        tmp.write_text(yaml.safe_dump(settings, sort_keys=True))
 
 
 def _columns(protocol: str) -> list[str]:
@@ -224,21 +220,19 @@ def _columns(protocol: str) -> list[str]:
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
+    from plmlib.cli import add_threads_option
+
     parser.add_argument("protocol", choices=list(PROTOCOLS))
     parser.add_argument("--dataset", default="davis2016", choices=DATASETS)
     parser.add_argument("--root", default=None, help="dataset root (default: its environment variable)")
     parser.add_argument("--methods", nargs="+", default=["bvs"], choices=sorted(METHODS))
     parser.add_argument("--sequences", nargs="+", default=None)
     parser.add_argument("--out", required=True, type=Path)
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    add_threads_option(parser)
     parser.add_argument("--quiet", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.threads is not None:
-        import torch
-
-        torch.set_num_threads(args.threads)
     summary = run_protocol(args.protocol, args.dataset, args.methods, args.out, args.root, args.sequences,
                            progress=not args.quiet)
     print(summary.to_string(index=False))

@@ -49,3 +49,17 @@ def save_config(path: str | os.PathLike, config: dict) -> Path:
     with atomic_write(path) as tmp:
         tmp.write_text(yaml.safe_dump({"config": config, "provenance": provenance()}, sort_keys=False))
     return path
+
+
+def refuse_other_settings(earlier: dict | None, now: dict, where: str | os.PathLike) -> None:
+    """Resumption guard (``plm protocol``, ``plm ablation``): results already in ``where`` were made with the
+    settings ``earlier`` (None: none recorded yet); raise a ValueError naming each setting that differs in ``now``,
+    so that a resumed run never mixes its rows with rows made otherwise. The git SHA is not a setting: a code change
+    between two runs into one folder is recorded in their configs, not refused."""
+    if earlier is None:
+        return
+    changed = {k: (earlier.get(k), v) for k, v in now.items() if earlier.get(k) != v}
+    if changed:
+        raise ValueError(f"{where}: its results were made with other settings "
+                         f"({'; '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in changed.items())}): "
+                         "use another --out")

@@ -18,10 +18,7 @@ import csv
 import io
 import json
 import sys
-import time
 from pathlib import Path
-
-import torch
 
 from plmlib.io import atomic_write
 from plmlib.provenance import save_config
@@ -66,10 +63,8 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
         sequence = dataset[name]
         tuner = PLMSegmenter(base, device=device, finetune=True, finetune_options=finetune_options,
                              progress=progress, seed=seed)
-        started = time.perf_counter()
-        tuner.start(sequence.frames[0], sequence.first_mask)  # the fine-tuning, once for all variants
-        finetuned = tuner.matchers[0].net
-        finetune_seconds = time.perf_counter() - started
+        finetuned = tuner.finetuned_network(sequence.frames[0], sequence.first_mask)  # once for all variants
+        finetune_seconds = tuner.timing["finetune_seconds"]
         for variant in todo:
             timing = segment_sequence(sequence, out / variant / name, method=variant, overlay=False,
                                       progress=progress, model=finetuned, finetune=False, device=device,
@@ -95,6 +90,8 @@ def write_timing_csv(timings: list[dict], path: str | Path) -> Path:
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
+    from plmlib.cli import add_threads_option
+
     parser.add_argument("--davis-root", default=None, help="DAVIS 2016 root (default: $PLM_DAVIS_ROOT)")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--checkpoint", default=None, help="network to fine-tune (default: the shipped release)")
@@ -108,7 +105,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                         help="CandidateConfig fields for every variant, e.g. box_threshold=0.3 motion=flow")
     parser.add_argument("--threshold", type=float, default=None,
                         help="slides (h) for every variant (default: plmlib.infer.segmenter.PLM_THRESHOLD)")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    add_threads_option(parser)
     parser.add_argument("--no-evaluate", dest="evaluate", action="store_false", help="segment only")
     parser.add_argument("--quiet", action="store_true")
 
@@ -122,8 +119,6 @@ def run(args: argparse.Namespace) -> int:
     from plmlib.model.release import shipped_path
     from plmlib.model.weights import sha256_file
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
     root = dataset_root("davis2016", args.davis_root)
     options = None if args.finetune_iterations is None else {"iterations": args.finetune_iterations}
     # checked now, not after a fine-tuning

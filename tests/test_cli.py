@@ -22,6 +22,21 @@ def test_no_command_prints_help(capsys):
     assert "COMMAND" in capsys.readouterr().out
 
 
+def test_threads_is_one_option_applied_before_the_command(tmp_path, capsys, monkeypatch):
+    import torch
+
+    applied = []
+    monkeypatch.setattr(torch, "set_num_threads", applied.append)
+    assert main(["ablation", "--out", str(tmp_path / "out"), "--davis-root", str(tmp_path / "missing-davis"),
+                 "--threads", "1"]) == 2
+    assert applied == [1] and "missing-davis" in capsys.readouterr().err  # applied, then the clear error
+    for command in (["ablation", "--out", "x"], ["protocol", "jumpcut", "--out", "x"], ["reproduce"],
+                    ["train", "pretrain"]):
+        with pytest.raises(SystemExit):
+            main(command + ["--threads", "0"])
+        assert "expected a whole number >= 1, got '0'" in capsys.readouterr().err
+
+
 def test_synth_then_info(tmp_path, capsys):
     assert main(["synth", "--out", str(tmp_path / "ds"), "--scenarios", "thin,occlusion", "--frames", "5"]) == 0
     assert Davis2016(tmp_path / "ds").names == ["synthetic-thin", "synthetic-occlusion"]

@@ -213,6 +213,22 @@ def test_bad_inputs_give_clear_errors(video):
         plm(threshold=50)
 
 
+def test_one_finetuning_can_serve_several_variants(video):
+    frames, masks = video
+    tuner = PLMSegmenter(checkpoint=None, preset="small", device="cpu", finetune_options={"iterations": 2})
+    network = tuner.finetuned_network(frames[0], masks[0] * 255)  # any non-zero value is the object
+    assert tuner.timing["finetune_seconds"] > 0 and network is not tuner.base()  # a copy: the base is unchanged
+    changed = [not torch.equal(a, b) for a, b in zip(network.state_dict().values(), tuner.base().state_dict().values())]
+    assert any(changed)
+    for method in ("plm", "plm_p"):  # handed over, not fine-tuned again
+        segmenter = create_segmenter(method, model=network, finetune=False, pretrained_network=False, device="cpu")
+        assert len(run(segmenter, frames[:3], masks[0])) == 3 and segmenter.timing["finetune_seconds"] == 0
+    with pytest.raises(MaskError, match="empty: there is nothing to fine-tune on"):
+        tuner.finetuned_network(frames[0], np.zeros_like(masks[0]))
+    with pytest.raises(MaskError, match="mask is 128x144 but its frame is 256x144"):
+        tuner.finetuned_network(frames[0], masks[0][:, :128])
+
+
 def test_plm_segment_command(tmp_path, video, capsys):
     import cv2
 

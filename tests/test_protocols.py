@@ -56,8 +56,9 @@ def test_plm_variants_share_one_finetuning_per_transfer(root, tmp_path, monkeypa
     from plmlib.infer import PLMSegmenter
 
     finetunings = []
-    real = PLMSegmenter._finetuned
-    monkeypatch.setattr(PLMSegmenter, "_finetuned", lambda self, *a: finetunings.append(self.name) or real(self, *a))
+    real = PLMSegmenter.finetuned_network
+    monkeypatch.setattr(PLMSegmenter, "finetuned_network",
+                        lambda self, *a: finetunings.append(self.name) or real(self, *a))
     options = {"checkpoint": None, "preset": "small", "device": "cpu", "finetune_options": {"iterations": 2}}
     summary = run_protocol("jumpcut", "davis2016", ["plm", "plm_p"], tmp_path, root=root,
                            sequences=["synthetic-translate"], progress=False, **options)

@@ -35,6 +35,7 @@ import torch
 
 from plmlib.model import (PLMNet, build_model, default_device, load_checkpoint, pretrained, save_checkpoint,
                           shipped_path)
+from plmlib.io import MaskError
 from plmlib.segmenter import VideoSegmenter
 
 from .candidates import BoxTracker, CandidateConfig, MotionEstimator, largest_component
@@ -157,12 +158,7 @@ class PLMSegmenter(VideoSegmenter):
         c = self.candidates
         for object_id in self.ids:
             object_mask = (mask == object_id).astype(np.uint8)
-            if self.finetune:
-                started = time.perf_counter()
-                net = self._finetuned(frame, object_mask)
-                self.timing["finetune_seconds"] += time.perf_counter() - started
-            else:
-                net = self.base()
+            net = self.finetuned_network(frame, object_mask) if self.finetune else self.base()
             matcher = Matcher(net, self.device, context=c.context, min_side=c.min_side, batch_size=self.batch_size)
             matcher.set_query(frame, object_mask)
             self.matchers.append(matcher)
@@ -225,11 +221,25 @@ class PLMSegmenter(VideoSegmenter):
                 self.model = build_model(self.preset, seed=self.seed)
         return self.model.to(self.device).eval()
 
-    def _finetuned(self, frame: np.ndarray, object_mask: np.ndarray) -> PLMNet:
-        """A copy of the network fine-tuned on the first frame (plmlib.train.finetune; its files go to a temporary
-        folder)."""
+    def finetuned_network(self, frame: np.ndarray, object_mask: np.ndarray) -> PLMNet:
+        """Slides, stage 2: a copy of the network fine-tuned on one object of the first frame (``object_mask``:
+        H x W, non-zero on the object) with this segmenter's options and seed (plmlib.train.finetune; its files go
+        to a temporary folder). Its seconds add to ``timing["finetune_seconds"]``.
+
+        ``start`` calls it once per object. It is public so that variants differing only after the network (PLM,
+        PLM_U, PLM_P) can share one fine-tuning: hand the result to each as ``model=`` with ``finetune=False``
+        (``plm reproduce``, ``plm protocol``, ``plm ablation`` do)."""
         from plmlib.data import Sequence
         from plmlib.train import FinetuneConfig, apply_overrides
+
+        object_mask, (height, width) = np.asarray(object_mask), np.asarray(frame).shape[:2]
+        if object_mask.shape != (height, width):
+            raise MaskError(f"the object mask is {'x'.join(map(str, object_mask.shape[::-1]))} but its frame is "
+                            f"{width}x{height}: fine-tuning needs the first frame's mask")
+        if not object_mask.any():
+            raise MaskError("the object mask is empty: there is nothing to fine-tune on")
+        object_mask = (object_mask > 0).astype(np.uint8)
+        started = time.perf_counter()
 
         options = dict(self.finetune_options)
         config = FinetuneConfig(sequence="first-frame")
@@ -253,6 +263,7 @@ class PLMSegmenter(VideoSegmenter):
             from plmlib.train import finetune
 
             net = finetune(config, sequence)
+        self.timing["finetune_seconds"] += time.perf_counter() - started
         return net.to(self.device).eval()
 
     def timing_summary(self) -> dict:

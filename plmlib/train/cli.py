@@ -18,6 +18,8 @@ import csv
 import sys
 from pathlib import Path
 
+from plmlib.cli import add_threads_option
+
 from .config import PROFILE_NAMES, apply_overrides, finetune_profile, load_config, pretrain_profile
 
 
@@ -34,7 +36,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", help="auto (default), cpu, cuda, ...")
     p.add_argument("--resume", help="auto (newest checkpoint in --out), never, or a checkpoint file")
     p.add_argument("--seed", type=int)
-    p.add_argument("--threads", type=int, help="torch CPU threads (1 is often fastest on a busy machine)")
+    add_threads_option(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                    help="set any config field, e.g. --set cache.pool_size=256 (repeatable)")
