@@ -254,7 +254,7 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
     """``run_ablation`` on DAVIS 2016 val (whole sequences), resumable; returns the summary (J, F Mean per variant).
 
     Each video's rows go to ``OUT/per_video/<sequence>.csv`` as soon as its variants are done, and a video is not
-    run again for the variants it holds; more variants may be added to ``OUT`` later, with the same settings only
+    run again for the variants it holds (there, or in ``OUT/per_sequence.csv`` when its per_video file is absent); more variants may be added to ``OUT`` later, with the same settings only
     (base, checkpoints, fine-tuning, segmenter options, seed: another setting is refused, it needs another ``OUT``).
     Then ``OUT/per_sequence.csv`` (variant, video, frames, J, F, finetune_s, step_s) and ``OUT/summary.csv`` (J, F
     Mean and the number of videos of every variant in ``OUT``, for the videos asked for), and ``OUT/config.yaml``
@@ -294,10 +294,14 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
     all_variants = [v for v in VARIANTS if v in set(earlier_variants) | set(names)]
     save_config(out / "config.yaml", {**settings, "variants": all_variants, "sequences": sequences or "all",
                                       "earlier_runs": earlier_runs})  # first: an interrupted run says what it was
+    # a folder shipped without its per_video/ (results/ablations/ keeps only the tables) resumes from its table
+    shipped = pd.read_csv(out / "per_sequence.csv") if (out / "per_sequence.csv").is_file() else None
     tables = []
     for name in tqdm(videos, desc="ablation", unit="video", disable=not progress):
         path = out / "per_video" / f"{name}.csv"
         done = pd.read_csv(path) if path.is_file() else None
+        if done is None and shipped is not None and name in set(shipped["video"]):
+            done = shipped[shipped["video"] == name].reset_index(drop=True)
         todo = [v for v in names if done is None or v not in set(done["variant"])]
         if todo:
             rows = run_ablation([dataset[name]], todo, base=base, checkpoints=checkpoints,

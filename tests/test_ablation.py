@@ -88,6 +88,14 @@ def test_plm_ablation_on_a_davis_layout_resumes_per_video(tmp_path, monkeypatch,
     assert main(command[:-2] + ["--variants", "plm_u", "--sequences", "synthetic-translate"]) == 0
     summary = pd.read_csv(out / "summary.csv", index_col=0)
     assert list(summary.index) == ["plm", "plm_u", "plm_p", "plm_x2"] and list(summary["videos"]) == [1, 1, 1, 1]
+    # a folder kept without per_video/ (as results/ablations/ is committed) resumes from per_sequence.csv
+    import shutil
+
+    shutil.rmtree(out / "per_video")
+    calls.clear()
+    assert main(command[:-2] + ["--variants", "plm", "plm_u", "--sequences", "synthetic-translate"]) == 0
+    assert calls == []
+    assert list(pd.read_csv(out / "summary.csv", index_col=0)["videos"]) == [1, 1, 1, 1]
     # other settings are refused: their rows would mix with these
     assert main(command[:-5] + ["--finetune-iterations", "3"]) == 2
     assert "made with other settings (finetune_options" in capsys.readouterr().err
