@@ -46,13 +46,31 @@ def test_a_release_rebuilds_the_network(tmp_path):
         assert (a - b).abs().max() < 0.05
 
 
-def test_a_trained_encoder_is_refused(tmp_path):
+def test_trained_encoder_blocks_are_stored_and_come_back(tmp_path):
     model = trained_small()
-    with torch.no_grad():
-        next(model.encoder.parameters()).add_(0.1)
-    with pytest.raises(ValueError, match="encoder is not the untouched 'hed' weights"):
-        export_release(model, tmp_path / "release.pt")
-    assert not (tmp_path / "release.pt").exists()
+    with torch.no_grad():  # stand-in for training VGG block 5 (model.frozen_blocks=[1, 2, 3, 4])
+        for name, p in model.named_parameters():
+            if name.startswith(("encoder.features.24.", "encoder.features.26.", "encoder.features.28.")):
+                p.add_(torch.randn_like(p) * 0.01)
+    path = export_release(model, tmp_path / "release.pt")
+    release = read_release(path)
+    assert release["format"] == "plmlib-release-2"
+    assert sorted(release["encoder_trained"]) == sorted(f"encoder.features.{i}.{k}" for i in (24, 26, 28)
+                                                        for k in ("weight", "bias"))
+    untouched = read_release(export_release(trained_small(), tmp_path / "frozen.pt"))
+    assert untouched["format"] == "plmlib-release-1" and "encoder_trained" not in untouched
+    for loaded in (load_release(path), load_checkpoint(path)):
+        original, rebuilt = model.state_dict(), loaded.state_dict()
+        for name in original:
+            if name in release["encoder_trained"]:  # float16: within its rounding
+                assert torch.allclose(original[name], rebuilt[name], rtol=1e-3, atol=1e-4), name
+                assert not torch.equal(rebuilt[name], trained_small().state_dict()[name])
+            elif name.startswith("encoder."):
+                assert torch.equal(original[name], rebuilt[name]), name
+    release["encoder_trained"]["encoder.features.28.weight"] = torch.zeros(3, 3).half()  # another structure's
+    torch.save(release, tmp_path / "bad.pt")
+    with pytest.raises(ValueError, match="trained encoder tensor encoder.features.28.weight does not fit"):
+        load_release(tmp_path / "bad.pt")
 
 
 def test_other_files_are_refused_clearly(tmp_path):

