@@ -118,3 +118,48 @@ def test_the_readme_results_table_matches_the_generated_headline_table():
         assert (j_ours, f_ours) == tuple(headline.loc[(method, "ours"), ["J-Mean", "F-Mean"]]), method
         checked += 1
     assert checked >= 5
+
+
+def _prose(path) -> str:
+    """A Markdown file's text with its line breaks and repeated spaces folded (sentences wrap anywhere)."""
+    import re
+
+    return re.sub(r"\s+", " ", path.read_text())
+
+
+def test_the_readme_prose_numbers_are_the_committed_results():
+    """The README's sentences on the structure ablation and the JumpCut protocol, and results/ablations/README.md's
+    structure table, are typed by hand: each number must be what the committed CSVs give."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme, ablations = _prose(root / "README.md"), _prose(root / "results" / "ablations" / "README.md")
+    # JumpCut protocol on DAVIS 2016 val
+    summary = pd.read_csv(root / "results" / "jumpcut_protocol_on_davis2016" / "summary.csv").set_index("method")
+    error = {m: f"{summary.loc[m, 'error_percent']:.1f}" for m in summary.index}
+    assert (f"ours PLM {error['plm']}, PLM_P {error['plm_p']} against BVS {error['bvs']}, flow {error['flow']}, "
+            f"superpixel {error['superpixel']}") in readme
+    table = pd.read_csv(root / "results" / "tables" / "jumpcut_protocol_on_davis2016.csv").set_index("sequence")
+    table = table.drop(index="average")
+    below = int((table["PLM (ours)"] < table["flow (ours)"]).sum())
+    assert (f"lower error than flow on {below} of {len(table)} videos (median {table['PLM (ours)'].median():.1f} "
+            f"against {table['flow (ours)'].median():.1f})") in readme
+    # the structure ablation (fresh small networks, all 20 val videos)
+    per_sequence = pd.read_csv(root / "results" / "ablations" / "structure_small" / "per_sequence.csv")
+    j = per_sequence.pivot(index="video", columns="variant", values="J")
+    means = pd.read_csv(root / "results" / "ablations" / "structure_small" / "summary.csv").set_index("variant")
+
+    def step(a, b):  # mean J change from variant a to b, and on how many videos b is above a
+        return f"{j[b].mean() - j[a].mean():+.3f}", int((j[b] > j[a]).sum())
+
+    gain, videos = step("plm_s", "plm_x2")
+    assert f"x = 1 -> 2 layers {gain} J ({videos} of {len(j)} videos)" in readme
+    assert f"2 -> 3 {step('plm_x2', 'plm')[0]}" in readme
+    assert f"without the object decoder {step('plm', 'plm_no_decoder')[0]}" in readme
+    for variant, row in means.iterrows():
+        label = {"plm": "PLM (x = 3", "plm_u": "PLM_U (", "plm_p": "PLM_P (", "plm_s": "PLM_S (x = 1",
+                 "plm_x2": "x = 2 (", "plm_no_decoder": "without object decoder",
+                 "plm_no_compressor": "without compressor"}[variant]
+        assert f"| {label}" in ablations, variant
+        cells = ablations.split(f"| {label}", 1)[1].split("|")  # the label's cell, then J-Mean, F-Mean
+        assert (cells[1].strip(), cells[2].strip()) == (f"{row['J']:.3f}", f"{row['F']:.3f}"), variant
