@@ -36,11 +36,20 @@ def provenance() -> dict:
     return {
         "plmlib_version": __version__,
         "git_sha": git_sha(),
-        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "command": " ".join([_program(sys.argv[0]), *sys.argv[1:]]),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
+
+
+def _program(argv0: str) -> str:
+    """The command's name as a user would type it: ``plm`` for ``python -m plmlib.cli`` too (its argv[0] is the
+    path of plmlib/cli.py), else the file name of argv[0]."""
+    path = Path(argv0)
+    if path.name == "cli.py" and path.parent.name == "plmlib":
+        return "plm"
+    return path.name
 
 
 def save_config(path: str | os.PathLike, config: dict) -> Path:
