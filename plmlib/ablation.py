@@ -254,8 +254,9 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
     """``run_ablation`` on DAVIS 2016 val (whole sequences), resumable; returns the summary (J, F Mean per variant).
 
     Each video's rows go to ``OUT/per_video/<sequence>.csv`` as soon as its variants are done, and a video is not
-    run again for the variants it holds (there, or in ``OUT/per_sequence.csv`` when its per_video file is absent); more variants may be added to ``OUT`` later, with the same settings only
-    (base, checkpoints, fine-tuning, segmenter options, seed: another setting is refused, it needs another ``OUT``).
+    run again for the variants it holds (a folder without per_video/ gets it back from its ``per_sequence.csv``);
+    more variants may be added to ``OUT`` later, with the same settings only (base, checkpoints, fine-tuning,
+    segmenter options, seed: another setting is refused, it needs another ``OUT``).
     Then ``OUT/per_sequence.csv`` (variant, video, frames, J, F, finetune_s, step_s) and ``OUT/summary.csv`` (J, F
     Mean and the number of videos of every variant in ``OUT``, for the videos asked for), and ``OUT/config.yaml``
     (the settings, git SHA and command of this run, and those of the earlier runs into ``OUT``)."""
@@ -287,21 +288,18 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
     earlier_variants, earlier_runs = [], []
     if (out / "config.yaml").is_file():
         earlier = yaml.safe_load((out / "config.yaml").read_text())
-        refuse_other_settings(earlier["config"], settings, out / "config.yaml")
+        refuse_other_settings({k: earlier["config"].get(k) for k in settings}, settings, out / "config.yaml")
         earlier_variants = earlier["config"].get("variants", [])
         earlier_runs = earlier["config"].get("earlier_runs", []) + [earlier["provenance"]]
     (out / "per_video").mkdir(parents=True, exist_ok=True)
     all_variants = [v for v in VARIANTS if v in set(earlier_variants) | set(names)]
     save_config(out / "config.yaml", {**settings, "variants": all_variants, "sequences": sequences or "all",
                                       "earlier_runs": earlier_runs})  # first: an interrupted run says what it was
-    # a folder shipped without its per_video/ (results/ablations/ keeps only the tables) resumes from its table
-    shipped = pd.read_csv(out / "per_sequence.csv") if (out / "per_sequence.csv").is_file() else None
+    _restore_per_video(out)
     tables = []
     for name in tqdm(videos, desc="ablation", unit="video", disable=not progress):
         path = out / "per_video" / f"{name}.csv"
         done = pd.read_csv(path) if path.is_file() else None
-        if done is None and shipped is not None and name in set(shipped["video"]):
-            done = shipped[shipped["video"] == name].reset_index(drop=True)
         todo = [v for v in names if done is None or v not in set(done["variant"])]
         if todo:
             rows = run_ablation([dataset[name]], todo, base=base, checkpoints=checkpoints,
@@ -318,6 +316,22 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
     with atomic_write(out / "summary.csv") as tmp:
         summary.to_csv(tmp)
     return summary
+
+
+def _restore_per_video(out: Path) -> None:
+    """A folder kept without its per_video/ (results/ablations/ commits only the tables) gets it back from its
+    per_sequence.csv, so that a resumed run neither redoes its videos nor drops them from the tables it rewrites."""
+    from plmlib.io import atomic_write
+
+    table_path = out / "per_sequence.csv"
+    if not table_path.is_file():
+        return
+    table = pd.read_csv(table_path)
+    for name, rows in table.groupby("video", sort=False):
+        path = out / "per_video" / f"{name}.csv"
+        if not path.is_file():
+            with atomic_write(path) as tmp:
+                rows.to_csv(tmp, index=False)
 
 
 def configure_parser(parser) -> None:

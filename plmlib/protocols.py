@@ -69,7 +69,8 @@ def segment_clip(frames: list, first_mask: np.ndarray, methods: list[str], **opt
     its own networks (one per object)."""
     family = [m for m in methods if m in PLM_FAMILY]
     shared, shared_seconds = {}, 0.0
-    if len(family) > 1 and len(object_ids(first_mask)) == 1 and "model" not in options:
+    if (len(family) > 1 and len(object_ids(first_mask)) == 1 and "model" not in options
+            and options.get("finetune", True)):
         tuner = create_segmenter("plm", **options)
         network = tuner.finetuned_network(frames[0], first_mask)  # once for all variants
         shared_seconds = tuner.timing["finetune_seconds"]

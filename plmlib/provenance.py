@@ -62,13 +62,27 @@ def save_config(path: str | os.PathLike, config: dict) -> Path:
 
 def refuse_other_settings(earlier: dict | None, now: dict, where: str | os.PathLike) -> None:
     """Resumption guard (``plm protocol``, ``plm ablation``): results already in ``where`` were made with the
-    settings ``earlier`` (None: none recorded yet); raise a ValueError naming each setting that differs in ``now``,
-    so that a resumed run never mixes its rows with rows made otherwise. The git SHA is not a setting: a code change
-    between two runs into one folder is recorded in their configs, not refused."""
+    settings ``earlier`` (None: none recorded yet); raise a ValueError naming each setting that differs in ``now``
+    (nested settings by their dotted name; one recorded there but not given now counts), so that a resumed run never
+    mixes its rows with rows made otherwise. The git SHA is not a setting: a code change between two runs into one
+    folder is recorded in their configs, not refused."""
     if earlier is None:
         return
-    changed = {k: (earlier.get(k), v) for k, v in now.items() if earlier.get(k) != v}
+    before, after = _flat(earlier), _flat(now)
+    keys = sorted(set(before) | set(after))
+    changed = {k: (before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)}
     if changed:
         raise ValueError(f"{where}: its results were made with other settings "
                          f"({'; '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in changed.items())}): "
                          "use another --out")
+
+
+def _flat(settings: dict, prefix: str = "") -> dict:
+    """{"a": {"b": 1}} -> {"a.b": 1}; an empty dict stays a value."""
+    flat = {}
+    for key, value in settings.items():
+        if isinstance(value, dict) and value:
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat

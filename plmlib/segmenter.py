@@ -46,7 +46,7 @@ class VideoSegmenter(ABC):
 
     def start(self, frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Initialise on the first frame; returns the given mask. An empty mask is an error."""
-        frame = _check_frame(frame, None)
+        frame = check_frame(frame, None)
         mask = np.asarray(mask)
         if mask.ndim != 2:
             raise MaskError(f"first mask: expected a 2-D id map, got shape {mask.shape}")
@@ -64,7 +64,7 @@ class VideoSegmenter(ABC):
         """Segment the next frame; returns its id map (the first mask's ids)."""
         if self.size is None:
             raise RuntimeError(f"{type(self).__name__}.step() called before start()")
-        frame = _check_frame(frame, self.size)
+        frame = check_frame(frame, self.size)
         self.frame_index += 1
         return self._step(frame)
 
@@ -75,7 +75,8 @@ class VideoSegmenter(ABC):
     def _step(self, frame: np.ndarray) -> np.ndarray: ...
 
 
-def _check_frame(frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
+def check_frame(frame: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
+    """``frame`` as an H x W x 3 uint8 array, of ``size`` (height, width) if given; a FrameError otherwise."""
     frame = np.asarray(frame)
     if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
         raise FrameError(f"expected an H x W x 3 uint8 RGB frame, got {frame.dtype} of shape {frame.shape}")

@@ -88,14 +88,17 @@ def test_plm_ablation_on_a_davis_layout_resumes_per_video(tmp_path, monkeypatch,
     assert main(command[:-2] + ["--variants", "plm_u", "--sequences", "synthetic-translate"]) == 0
     summary = pd.read_csv(out / "summary.csv", index_col=0)
     assert list(summary.index) == ["plm", "plm_u", "plm_p", "plm_x2"] and list(summary["videos"]) == [1, 1, 1, 1]
-    # a folder kept without per_video/ (as results/ablations/ is committed) resumes from per_sequence.csv
+    # a folder kept without per_video/ (as results/ablations/ is committed) gets it back from per_sequence.csv:
+    # nothing is redone, and a run on one video keeps the other video's rows
     import shutil
 
+    assert main(command[:-2] + ["--variants", "plm", "plm_x2", "plm_p"]) == 0  # both videos in per_sequence.csv
     shutil.rmtree(out / "per_video")
     calls.clear()
-    assert main(command[:-2] + ["--variants", "plm", "plm_u", "--sequences", "synthetic-translate"]) == 0
+    assert main(command[:-2] + ["--variants", "plm_u", "--sequences", "synthetic-translate"]) == 0
     assert calls == []
-    assert list(pd.read_csv(out / "summary.csv", index_col=0)["videos"]) == [1, 1, 1, 1]
+    kept = pd.read_csv(out / "per_video" / "synthetic-occlusion.csv")
+    assert list(kept["variant"]) == ["plm", "plm_x2", "plm_p"]
     # other settings are refused: their rows would mix with these
     assert main(command[:-5] + ["--finetune-iterations", "3"]) == 2
     assert "made with other settings (finetune_options" in capsys.readouterr().err

@@ -48,7 +48,8 @@ def test_a_release_rebuilds_the_network(tmp_path):
 
 def test_trained_encoder_blocks_are_stored_and_come_back(tmp_path):
     model = trained_small()
-    with torch.no_grad():  # stand-in for training VGG block 5 (model.frozen_blocks=[1, 2, 3, 4])
+    model.config.frozen_blocks = (1, 2, 3, 4)  # block 5 trained
+    with torch.no_grad():  # stand-in for training VGG block 5
         for name, p in model.named_parameters():
             if name.startswith(("encoder.features.24.", "encoder.features.26.", "encoder.features.28.")):
                 p.add_(torch.randn_like(p) * 0.01)
@@ -67,9 +68,19 @@ def test_trained_encoder_blocks_are_stored_and_come_back(tmp_path):
                 assert not torch.equal(rebuilt[name], trained_small().state_dict()[name])
             elif name.startswith("encoder."):
                 assert torch.equal(original[name], rebuilt[name]), name
+    frozen = trained_small()  # every block frozen (the small preset): a changed tensor is another copy, refused
+    with torch.no_grad():
+        next(frozen.encoder.parameters()).add_(0.1)
+    with pytest.raises(ValueError, match="encoder block 1 is frozen but is not the untouched 'hed' weights"):
+        export_release(frozen, tmp_path / "refused.pt")
+    assert not (tmp_path / "refused.pt").exists()
     release["encoder_trained"]["encoder.features.28.weight"] = torch.zeros(3, 3).half()  # another structure's
     torch.save(release, tmp_path / "bad.pt")
     with pytest.raises(ValueError, match="trained encoder tensor encoder.features.28.weight does not fit"):
+        load_release(tmp_path / "bad.pt")
+    del release["encoder_trained"]
+    torch.save(release, tmp_path / "bad.pt")
+    with pytest.raises(ValueError, match="plmlib-release-2 file without its trained encoder tensors"):
         load_release(tmp_path / "bad.pt")
 
 

@@ -67,6 +67,17 @@ def test_plm_variants_share_one_finetuning_per_transfer(root, tmp_path, monkeypa
     assert "iterations: 2" in (tmp_path / "plm_p_config.yaml").read_text()
 
 
+def test_without_finetuning_the_plm_variants_share_the_untouched_network(root, monkeypatch):
+    from plmlib.infer import PLMSegmenter
+    from plmlib.protocols import open_dataset, segment_clip
+
+    monkeypatch.setattr(PLMSegmenter, "finetuned_network", lambda *a: pytest.fail("fine-tuned although told not to"))
+    sequence = open_dataset("davis2016", root)["synthetic-translate"]
+    clip = segment_clip(list(sequence.frames[:3]), sequence.first_mask, ["plm", "plm_p"], checkpoint=None,
+                        preset="small", device="cpu", finetune=False)
+    assert sorted(clip) == ["plm", "plm_p"] and all(len(masks) == 3 for masks, _ in clip.values())
+
+
 def test_segtrack_protocol_scores_whole_videos(root, tmp_path, capsys):
     assert main(["protocol", "segtrack", "--dataset", "davis2016", "--root", str(root), "--methods", "bvs",
                  "--out", str(tmp_path), "--quiet"]) == 0

@@ -64,15 +64,3 @@ def test_lr_schedule():
     assert [step(i) for i in (0, 4, 5, 10)] == [1.0, 1.0, 0.5, 0.25]
     assert LRSchedule(OptimConfig(schedule="constant"), 10)(7) == 1.0
 
-
-def test_provenance_names_the_command_as_typed(monkeypatch):
-    import sys
-
-    from plmlib.provenance import provenance
-
-    monkeypatch.setattr(sys, "argv", ["/somewhere/plmlib/cli.py", "ablation", "--threads", "1"])  # python -m plmlib.cli
-    assert provenance()["command"] == "plm ablation --threads 1"
-    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/plm", "tables"])
-    assert provenance()["command"] == "plm tables"
-    monkeypatch.setattr(sys, "argv", ["benchmarks/oracle_box.py", "--x"])
-    assert provenance()["command"] == "oracle_box.py --x"

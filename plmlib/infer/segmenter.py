@@ -35,8 +35,8 @@ import torch
 
 from plmlib.model import (PLMNet, build_model, default_device, load_checkpoint, pretrained, save_checkpoint,
                           shipped_path)
-from plmlib.io import MaskError
-from plmlib.segmenter import VideoSegmenter
+from plmlib.io import MaskError, check_mask_size
+from plmlib.segmenter import VideoSegmenter, check_frame
 
 from .candidates import BoxTracker, CandidateConfig, MotionEstimator, largest_component
 from .postprocess import WeightedMedianConfig, weighted_median
@@ -223,8 +223,9 @@ class PLMSegmenter(VideoSegmenter):
 
     def finetuned_network(self, frame: np.ndarray, object_mask: np.ndarray) -> PLMNet:
         """Slides, stage 2: a copy of the network fine-tuned on one object of the first frame (``object_mask``:
-        H x W, non-zero on the object) with this segmenter's options and seed (plmlib.train.finetune; its files go
-        to a temporary folder). Its seconds add to ``timing["finetune_seconds"]``.
+        H x W, every non-zero pixel is the object: pass one object's mask) with this segmenter's options and seed
+        (plmlib.train.finetune; its files go to a temporary folder). Its seconds add to
+        ``timing["finetune_seconds"]``.
 
         ``start`` calls it once per object. It is public so that variants differing only after the network (PLM,
         PLM_U, PLM_P) can share one fine-tuning: hand the result to each as ``model=`` with ``finetune=False``
@@ -232,10 +233,10 @@ class PLMSegmenter(VideoSegmenter):
         from plmlib.data import Sequence
         from plmlib.train import FinetuneConfig, apply_overrides
 
-        object_mask, (height, width) = np.asarray(object_mask), np.asarray(frame).shape[:2]
-        if object_mask.shape != (height, width):
-            raise MaskError(f"the object mask is {'x'.join(map(str, object_mask.shape[::-1]))} but its frame is "
-                            f"{width}x{height}: fine-tuning needs the first frame's mask")
+        frame, object_mask = check_frame(frame), np.asarray(object_mask)
+        if object_mask.ndim != 2:
+            raise MaskError(f"the object mask must be H x W (one value per pixel), got shape {object_mask.shape}")
+        check_mask_size(object_mask, frame.shape[:2], "object mask")
         if not object_mask.any():
             raise MaskError("the object mask is empty: there is nothing to fine-tune on")
         object_mask = (object_mask > 0).astype(np.uint8)

