@@ -163,3 +163,26 @@ def test_the_readme_prose_numbers_are_the_committed_results():
         assert f"| {label}" in ablations, variant
         cells = ablations.split(f"| {label}", 1)[1].split("|")  # the label's cell, then J-Mean, F-Mean
         assert (cells[1].strip(), cells[2].strip()) == (f"{row['J']:.3f}", f"{row['F']:.3f}"), variant
+
+
+def test_the_pair_generalisation_table_is_the_committed_csv():
+    """results/diagnostics/README.md's table (loss / IoU per set) is typed by hand from pair_generalisation.csv."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "results" / "diagnostics"
+    rows = pd.read_csv(root / "pair_generalisation.csv")
+    rows["run"] = rows["checkpoint"].str.split("/").str[0]
+    measured = rows.groupby(["run", "pairs"]).last()
+    lines = [line for line in (root / "README.md").read_text().splitlines()
+             if line.startswith("| ") and "/ 0." in line]
+    checked = set()
+    for line in lines:
+        run = re.search(r"\(`([^`]+)`", line).group(1)
+        cells = [c.strip() for c in line.strip("|").split("|")][1:4]
+        for pairs, cell in zip(("seen", "unseen_train", "val"), cells):
+            loss, iou = measured.loc[(run, pairs), ["loss", "iou"]]
+            typed = [float(v) for v in cell.split("/")]
+            assert typed == pytest.approx([loss, iou], abs=0.0005 + 1e-9), (run, pairs)  # to 3 decimals
+        checked.add(run)
+    assert checked == set(rows["run"])  # every network of the CSV is in the table
