@@ -16,14 +16,18 @@ from plmlib.io import atomic_write
 
 
 def git_sha(directory: str | os.PathLike | None = None) -> str:
-    """The commit of the plmlib checkout (with ``-dirty`` if it has uncommitted changes), or ``unknown``."""
+    """The commit of the plmlib checkout (with ``-dirty`` if it has uncommitted changes), or ``unknown``.
+
+    Changes under ``results/`` and ``figures/`` do not count: they are what runs write (a run resuming into a
+    committed results folder changes it), not the code that made them."""
     directory = Path(directory or Path(__file__).resolve().parent)
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=directory, capture_output=True, text=True, check=True, timeout=10
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ":(top)", ":(top,exclude)results",
+             ":(top,exclude)figures"],
             cwd=directory, capture_output=True, text=True, check=True, timeout=10,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):

@@ -25,3 +25,27 @@ def test_resumption_refuses_other_settings_and_names_them():
                               "out/settings.yaml")
     with pytest.raises(ValueError, match="threshold: 0.3 there, None now"):  # recorded there, not given now
         refuse_other_settings({**settings, "threshold": 0.3}, settings, "x")
+
+
+def test_results_written_by_runs_do_not_make_the_code_dirty(tmp_path):
+    import subprocess
+
+    from plmlib.provenance import git_sha
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    (tmp_path / "plmlib").mkdir()
+    (tmp_path / "results").mkdir()
+    (tmp_path / "plmlib" / "code.py").write_text("x = 1\n")
+    (tmp_path / "results" / "summary.csv").write_text("J\n0.5\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "start")
+    sha = git_sha(tmp_path / "plmlib")
+    assert len(sha) == 40
+    (tmp_path / "results" / "summary.csv").write_text("J\n0.6\n")  # a resumed run rewrote a committed result
+    assert git_sha(tmp_path / "plmlib") == sha
+    (tmp_path / "plmlib" / "code.py").write_text("x = 2\n")
+    assert git_sha(tmp_path / "plmlib") == f"{sha}-dirty"
