@@ -156,6 +156,9 @@ def test_the_readme_prose_numbers_are_the_committed_results():
     assert f"x = 1 -> 2 layers {gain} J ({videos} of {len(j)} videos)" in readme
     assert f"2 -> 3 {step('plm_x2', 'plm')[0]}" in readme
     assert f"without the object decoder {step('plm', 'plm_no_decoder')[0]}" in readme
+    drop, above = step("plm", "plm_no_compressor")
+    assert f"without compressor {drop} ({len(j) - above} of {len(j)} videos" in readme
+    assert f"J falls {-float(drop):.3f} (below PLM on {len(j) - above} of {len(j)} videos)" in ablations
     for variant, row in means.iterrows():
         label = {"plm": "PLM (x = 3", "plm_u": "PLM_U (", "plm_p": "PLM_P (", "plm_s": "PLM_S (x = 1",
                  "plm_x2": "x = 2 (", "plm_no_decoder": "without object decoder",
