@@ -16,6 +16,7 @@ paper's JumpCut table, only the code is the same. With the real data downloaded 
     plm protocol jumpcut --dataset davis2016 --methods bvs flow --out results/jumpcut_protocol_on_davis2016
     plm protocol jumpcut --dataset jumpcut --methods plm plm_p bvs --out results/jumpcut
     plm protocol segtrack --dataset segtrack --methods plm bvs --out results/segtrack
+    plm protocol jumpcut --methods plm --option keep_largest=true --out results/jumpcut_keep_largest  # any option
 
 Resumable (our choice, for runs of hours): each sequence's rows go to ``OUT/per_sequence/<protocol>-<dataset>/<method>/<sequence>.csv``
 as soon as it is done, and a sequence already there is not run again; ``OUT/<method>.csv`` gathers them at the end.
@@ -229,12 +230,28 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--methods", nargs="+", default=["bvs"], choices=sorted(METHODS))
     parser.add_argument("--sequences", nargs="+", default=None)
     parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--option", dest="options", action="append", default=[], metavar="KEY=VALUE",
+                        help="a constructor option for every method, e.g. --option keep_largest=true "
+                             "--option threshold=0.5 (repeatable; values read as YAML)")
     add_threads_option(parser)
     parser.add_argument("--quiet", action="store_true")
 
 
+def parse_options(items: list[str]) -> dict:
+    """``["keep_largest=true", "threshold=0.5"]`` -> ``{"keep_largest": True, "threshold": 0.5}`` (YAML values)."""
+    import yaml
+
+    options = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--option wants KEY=VALUE, got {item!r}")
+        options[key.strip()] = yaml.safe_load(value)
+    return options
+
+
 def run(args: argparse.Namespace) -> int:
     summary = run_protocol(args.protocol, args.dataset, args.methods, args.out, args.root, args.sequences,
-                           progress=not args.quiet)
+                           progress=not args.quiet, **parse_options(args.options))
     print(summary.to_string(index=False))
     return 0

@@ -10,6 +10,7 @@ methods by name with :func:`create_segmenter`.
 from __future__ import annotations
 
 import importlib
+import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 
@@ -111,4 +112,22 @@ def create_segmenter(method: str, **options) -> VideoSegmenter:
         raise ValueError(f"unknown method {method!r} (available: {', '.join(METHODS)})")
     module_name, class_name = METHODS[method].split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
+    accepted = _constructor_options(cls)
+    unknown = sorted(set(options) - accepted)
+    if unknown:
+        raise ValueError(f"{method} has no option {', '.join(map(repr, unknown))} "
+                         f"(its options: {', '.join(sorted(accepted))})")
     return cls(**options)
+
+
+def _constructor_options(cls) -> set[str]:
+    """The keyword arguments ``cls(...)`` accepts, following ``**kwargs`` up to the base class that takes them."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        parameters = inspect.signature(vars(klass)["__init__"]).parameters.values()
+        names |= {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)} - {"self"}
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+            break
+    return names

@@ -88,6 +88,23 @@ def test_segtrack_protocol_scores_whole_videos(root, tmp_path, capsys):
     assert "bvs" in capsys.readouterr().out
 
 
+def test_options_reach_every_method_and_its_config(root, tmp_path, capsys):
+    from plmlib.protocols import parse_options
+
+    assert parse_options(["keep_largest=true", "threshold=0.5", "preset=fast"]) == {
+        "keep_largest": True, "threshold": 0.5, "preset": "fast"}
+    with pytest.raises(ValueError, match="--option wants KEY=VALUE, got 'keep_largest'"):
+        parse_options(["keep_largest"])
+    assert main(["protocol", "jumpcut", "--dataset", "davis2016", "--root", str(root), "--methods", "flow",
+                 "--sequences", "synthetic-translate", "--option", "preset=fast", "--out", str(tmp_path),
+                 "--quiet"]) == 0
+    assert "preset: fast" in (tmp_path / "flow_config.yaml").read_text()
+    assert main(["protocol", "jumpcut", "--dataset", "davis2016", "--root", str(root), "--methods", "flow",
+                 "--option", "keep_largest=true", "--out", str(tmp_path / "other"), "--quiet"]) == 2
+    assert "flow has no option 'keep_largest' (its options: occlusion_check, preset, rethreshold)" in \
+        capsys.readouterr().err
+
+
 def test_unknown_protocol_or_dataset(root, tmp_path):
     with pytest.raises(ValueError, match="unknown protocol"):
         run_protocol("magic", "davis2016", ["flow"], tmp_path, root=root)
