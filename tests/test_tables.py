@@ -144,6 +144,15 @@ def test_the_readme_prose_numbers_are_the_committed_results():
     below = int((table["PLM (ours)"] < table["flow (ours)"]).sum())
     assert (f"lower error than flow on {below} of {len(table)} videos (median {table['PLM (ours)'].median():.1f} "
             f"against {table['flow (ours)'].median():.1f})") in readme
+    # keep_largest on a subset of the same transfers
+    largest = pd.read_csv(root / "results" / "ablations" / "jumpcut_keep_largest" / "plm.csv")
+    default = pd.read_csv(root / "results" / "jumpcut_protocol_on_davis2016" / "plm.csv")
+    paired = largest.merge(default, on=["sequence", "key_frame", "target_frame"], suffixes=("_largest", ""))
+    assert len(paired) == len(largest)  # the same transfers
+    means = paired.groupby("sequence")[["error", "error_largest"]].mean().mean()
+    phrase = (f"on {paired['sequence'].nunique()} of the videos: {means['error']:.2f} % -> "
+              f"{means['error_largest']:.2f} %")
+    assert phrase in readme and phrase.split(": ", 1)[1] in ablations
     # the structure ablation (fresh small networks, all 20 val videos)
     per_sequence = pd.read_csv(root / "results" / "ablations" / "structure_small" / "per_sequence.csv")
     j = per_sequence.pivot(index="video", columns="variant", values="J")
