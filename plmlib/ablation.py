@@ -177,7 +177,7 @@ def run_ablation(sequences: Iterable[Sequence], variants: Iterable[str] = tuple(
             scores = score_video(masks, truth)
             rows.append({"variant": name, "video": sequence.name, "frames": len(frames),
                          "J": float(scores.J.mean()), "F": float(scores.F.mean()),
-                         "finetune_s": round(finetune_s + segmenter.timing["finetune_seconds"], 3),
+                         "finetune_s": round(finetune_s + timing["finetune_seconds"], 3),
                          "step_s": timing["step_seconds_per_frame"]})
             frame_rows.extend({"variant": name, "video": sequence.name, **r} for r in scores.to_dict("records"))
             if log is not None:

@@ -41,7 +41,7 @@ from plmlib.io import object_ids
 from plmlib.metrics.jumpcut import JUMP, jumpcut_frame_error, jumpcut_pairs
 from plmlib.metrics.segtrack import segtrack_sequence_iou
 from plmlib.provenance import save_config
-from plmlib.segmenter import METHODS, create_segmenter, segment_video
+from plmlib.segmenter import METHODS, check_options, create_segmenter, segment_video
 
 DATASETS = ("davis2016", "jumpcut", "segtrack")
 PROTOCOLS = ("jumpcut", "segtrack")
@@ -160,6 +160,8 @@ def run_protocol(protocol: str, dataset: str, methods: list[str], out: str | Pat
         raise ValueError(f"no sequences to run in {dataset}")
     out = Path(out)
     _earlier_summary(out / "summary.csv", protocol, dataset)  # refused now rather than after hours
+    for method in methods:
+        check_options(method, options)  # likewise
     progress_dir = out / "per_sequence" / f"{protocol}-{dataset}"
     settings = {"options": {k: v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)
                             for k, v in sorted(options.items())}, "jump": JUMP if protocol == "jumpcut" else None}
@@ -238,16 +240,11 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_options(items: list[str]) -> dict:
-    """``["keep_largest=true", "threshold=0.5"]`` -> ``{"keep_largest": True, "threshold": 0.5}`` (YAML values)."""
-    import yaml
+    """``["keep_largest=true", "threshold=0.5"]`` -> ``{"keep_largest": True, "threshold": 0.5}``
+    (plmlib.train.config.parse_assignment: YAML values)."""
+    from plmlib.train.config import parse_assignment
 
-    options = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"--option wants KEY=VALUE, got {item!r}")
-        options[key.strip()] = yaml.safe_load(value)
-    return options
+    return dict(parse_assignment(item, "--option") for item in items)
 
 
 def run(args: argparse.Namespace) -> int:

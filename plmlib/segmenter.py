@@ -107,17 +107,25 @@ def segment_video(segmenter: VideoSegmenter, frames: Iterable[np.ndarray], first
 
 
 def create_segmenter(method: str, **options) -> VideoSegmenter:
-    """Build a segmenter by name (see ``METHODS``); ``options`` go to its constructor."""
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r} (available: {', '.join(METHODS)})")
-    module_name, class_name = METHODS[method].split(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
-    accepted = _constructor_options(cls)
+    """Build a segmenter by name (see ``METHODS``); ``options`` go to its constructor (``check_options``)."""
+    return _method_class(method)(**check_options(method, options))
+
+
+def check_options(method: str, options: dict) -> dict:
+    """``options`` if method ``method``'s constructor takes them all; else a ValueError naming the others."""
+    accepted = _constructor_options(_method_class(method))
     unknown = sorted(set(options) - accepted)
     if unknown:
         raise ValueError(f"{method} has no option {', '.join(map(repr, unknown))} "
                          f"(its options: {', '.join(sorted(accepted))})")
-    return cls(**options)
+    return options
+
+
+def _method_class(method: str) -> type:
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r} (available: {', '.join(METHODS)})")
+    module_name, class_name = METHODS[method].split(":")
+    return getattr(importlib.import_module(module_name), class_name)
 
 
 def _constructor_options(cls) -> set[str]:

@@ -91,9 +91,9 @@ def test_segtrack_protocol_scores_whole_videos(root, tmp_path, capsys):
 def test_options_reach_every_method_and_its_config(root, tmp_path, capsys):
     from plmlib.protocols import parse_options
 
-    assert parse_options(["keep_largest=true", "threshold=0.5", "preset=fast"]) == {
-        "keep_largest": True, "threshold": 0.5, "preset": "fast"}
-    with pytest.raises(ValueError, match="--option wants KEY=VALUE, got 'keep_largest'"):
+    assert parse_options(["keep_largest=true", "threshold=3e-1", "preset=fast"]) == {
+        "keep_largest": True, "threshold": 0.3, "preset": "fast"}  # YAML 1.1 alone would read "3e-1" as a string
+    with pytest.raises(ValueError, match="--option expects key=value, got 'keep_largest'"):
         parse_options(["keep_largest"])
     assert main(["protocol", "jumpcut", "--dataset", "davis2016", "--root", str(root), "--methods", "flow",
                  "--sequences", "synthetic-translate", "--option", "preset=fast", "--out", str(tmp_path),
@@ -103,6 +103,7 @@ def test_options_reach_every_method_and_its_config(root, tmp_path, capsys):
                  "--option", "keep_largest=true", "--out", str(tmp_path / "other"), "--quiet"]) == 2
     assert "flow has no option 'keep_largest' (its options: occlusion_check, preset, rethreshold)" in \
         capsys.readouterr().err
+    assert not (tmp_path / "other").exists()  # refused before anything ran or was written
 
 
 def test_unknown_protocol_or_dataset(root, tmp_path):

@@ -63,4 +63,3 @@ def test_lr_schedule():
     step = LRSchedule(OptimConfig(schedule="step", step_size=5, gamma=0.5), iterations=20)
     assert [step(i) for i in (0, 4, 5, 10)] == [1.0, 1.0, 0.5, 0.25]
     assert LRSchedule(OptimConfig(schedule="constant"), 10)(7) == 1.0
-

@@ -84,7 +84,7 @@ def build_config(args: argparse.Namespace):
         config.run.resume = args.resume
     if args.seed is not None:
         config.run.seed = args.seed
-    if args.threads is not None:
+    if args.threads is not None:  # recorded in the config (plm main has applied it already)
         config.run.threads = args.threads
     if args.no_progress:
         config.run.progress = False

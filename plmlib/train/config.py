@@ -19,6 +19,7 @@ paper      full DAVIS 2016 train, paper-sized ``plm`` model, encoder    a GPU (C
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -287,15 +288,28 @@ def _dataclass_type(annotation: Any) -> type | None:
     return _NESTED.get(name)
 
 
+_EXPONENT_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
+
+def parse_assignment(text: str, option: str = "--set") -> tuple[str, Any]:
+    """``"key=value"`` -> (key, value parsed as YAML: 1e-3, [1024, 1024], null, true); ``option`` is the
+    command-line option named in the error. A bare number in exponent form is a float (YAML 1.1 reads "3e-4" as a
+    string)."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ValueError(f"{option} expects key=value, got {text!r}")
+    value = yaml.safe_load(raw)
+    if isinstance(value, str) and _EXPONENT_NUMBER.fullmatch(value):
+        value = float(value)
+    return key.strip(), value
+
+
 def apply_overrides(config: Any, assignments: list[str], option: str = "--set") -> Any:
-    """Apply ``key.sub=value`` strings (values parsed as YAML: 1e-3, [1024, 1024], null, true) to a config;
-    ``option`` is the command-line option named in the error messages."""
+    """Apply ``key.sub=value`` strings (``parse_assignment``) to a config; ``option`` is the command-line option
+    named in the error messages."""
     for text in assignments:
-        if "=" not in text:
-            raise ValueError(f"{option} expects key=value, got {text!r}")
-        key, raw = text.split("=", 1)
-        value = yaml.safe_load(raw)
-        *path, last = key.strip().split(".")
+        key, value = parse_assignment(text, option)
+        *path, last = key.split(".")
         target = config
         for part in path:
             if not hasattr(target, part):
