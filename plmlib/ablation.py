@@ -44,7 +44,6 @@ import numpy as np
 import pandas as pd
 
 from plmlib.data import Sequence
-from plmlib.io import object_ids
 from plmlib.metrics import contour_accuracy, region_similarity
 
 
@@ -145,7 +144,7 @@ def run_ablation(sequences: Iterable[Sequence], variants: Iterable[str] = tuple(
     Columns: variant, video, frames, J, F (means over frames 1 .. n-2), finetune_s (0 where a network was reused),
     step_s (seconds per frame of inference); per frame: variant, video, frame, J, F.
     """
-    from plmlib.segmenter import create_segmenter
+    from plmlib.segmenter import create_segmenter, share_finetuning
 
     names = list(variants)
     unknown = [n for n in names if n not in VARIANTS]
@@ -155,7 +154,6 @@ def run_ablation(sequences: Iterable[Sequence], variants: Iterable[str] = tuple(
     rows, frame_rows = [], []
     for sequence in sequences:
         frames, truth = _frames(sequence, max_frames)
-        share = finetune and len(object_ids(truth[0])) == 1  # several objects: each variant fine-tunes its own
         finetuned: dict[str, object] = {}  # structure -> the network fine-tuned on this video's first frame
         for name in names:
             variant = VARIANTS[name]
@@ -166,11 +164,11 @@ def run_ablation(sequences: Iterable[Sequence], variants: Iterable[str] = tuple(
                 network, own_finetuning = finetuned[variant.structure], False
             else:
                 network = variant_network(variant.structure, base, checkpoints.get(variant.structure), seed=seed)
-                own_finetuning = finetune
-                if share:  # fine-tuned once here, handed to every variant of this structure
-                    tuner = create_segmenter("plm", model=network, **options)
-                    network = finetuned[variant.structure] = tuner.finetuned_network(frames[0], truth[0])
-                    finetune_s, own_finetuning = tuner.timing["finetune_seconds"], False
+                # fine-tuned once here, handed to every variant of this structure (one object; else each its own)
+                shared, finetune_s = share_finetuning(frames[0], truth[0], model=network, finetune=finetune, **options)
+                if shared:
+                    network = finetuned[variant.structure] = shared["model"]
+                own_finetuning = finetune and not shared
             segmenter = create_segmenter(variant.method, model=network, finetune=own_finetuning, **options)
             masks = segment(segmenter, frames, truth[0])
             timing = segmenter.timing_summary()

@@ -37,11 +37,10 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from plmlib.io import object_ids
 from plmlib.metrics.jumpcut import JUMP, jumpcut_frame_error, jumpcut_pairs
 from plmlib.metrics.segtrack import segtrack_sequence_iou
 from plmlib.provenance import save_config
-from plmlib.segmenter import METHODS, check_options, create_segmenter, segment_video
+from plmlib.segmenter import METHODS, check_options, create_segmenter, segment_video, share_finetuning
 
 DATASETS = ("davis2016", "jumpcut", "segtrack")
 PROTOCOLS = ("jumpcut", "segtrack")
@@ -69,13 +68,7 @@ def segment_clip(frames: list, first_mask: np.ndarray, methods: list[str], **opt
     ``plm reproduce`` does; its seconds count in each variant's time. With several objects each variant fine-tunes
     its own networks (one per object)."""
     family = [m for m in methods if m in PLM_FAMILY]
-    shared, shared_seconds = {}, 0.0
-    if (len(family) > 1 and len(object_ids(first_mask)) == 1 and "model" not in options
-            and options.get("finetune", True)):
-        tuner = create_segmenter("plm", **options)
-        network = tuner.finetuned_network(frames[0], first_mask)  # once for all variants
-        shared_seconds = tuner.timing["finetune_seconds"]
-        shared = {"model": network, "finetune": False, "pretrained_network": tuner.pretrained_network}
+    shared, shared_seconds = share_finetuning(frames[0], first_mask, **options) if len(family) > 1 else ({}, 0.0)
     results = {}
     for method in methods:
         method_options, extra = ({**options, **shared}, shared_seconds) if method in family else (options, 0.0)

@@ -39,9 +39,9 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
     ``threshold``: slides (h) for every variant (None: PLMSegmenter's default, plmlib.infer.segmenter.PLM_THRESHOLD).
     """
     from plmlib.data import Davis2016
-    from plmlib.infer import PLMSegmenter
     from plmlib.model import load_checkpoint, pretrained
     from plmlib.segment import segment_sequence
+    from plmlib.segmenter import share_finetuning
 
     segmenter_options = {} if threshold is None else {"threshold": float(threshold)}
 
@@ -61,15 +61,14 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
         if base is None:
             base = load_checkpoint(checkpoint) if checkpoint is not None else pretrained()
         sequence = dataset[name]
-        tuner = PLMSegmenter(base, device=device, finetune=True, finetune_options=finetune_options,
-                             progress=progress, seed=seed)
-        finetuned = tuner.finetuned_network(sequence.frames[0], sequence.first_mask)  # once for all variants
-        finetune_seconds = tuner.timing["finetune_seconds"]
+        network = {"model": base, "device": device, "finetune_options": finetune_options, "seed": seed}
+        shared, finetune_seconds = share_finetuning(sequence.frames[0], sequence.first_mask, progress=progress,
+                                                    **network)  # once for all variants
         for variant in todo:
             timing = segment_sequence(sequence, out / variant / name, method=variant, overlay=False,
-                                      progress=progress, model=finetuned, finetune=False, device=device,
-                                      candidates=candidates, **segmenter_options)
-            timing["finetune_seconds"] = round(finetune_seconds, 3)
+                                      progress=progress, candidates=candidates, **{**network, **shared},
+                                      **segmenter_options)
+            timing["finetune_seconds"] = round(timing["finetune_seconds"] + finetune_seconds, 3)
             with atomic_write(out / variant / name / "timing.json") as tmp:  # the "done" mark, now with it
                 tmp.write_text(json.dumps(timing, indent=2))
         timings += [json.loads((out / v / name / "timing.json").read_text()) for v in variants]

@@ -48,13 +48,8 @@ class VideoSegmenter(ABC):
     def start(self, frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Initialise on the first frame; returns the given mask. An empty mask is an error."""
         frame = check_frame(frame, None)
-        mask = np.asarray(mask)
-        if mask.ndim != 2:
-            raise MaskError(f"first mask: expected a 2-D id map, got shape {mask.shape}")
-        check_mask_size(mask, frame.shape[:2], "first mask")
+        mask = check_first_mask(mask, frame.shape[:2])
         self.ids = object_ids(mask)
-        if not self.ids:
-            raise MaskError("first mask is empty: there is no object to segment")
         self.size = frame.shape[:2]
         self.frame_index = 0
         mask = mask.astype(np.uint8)
@@ -88,6 +83,17 @@ def check_frame(frame: np.ndarray, size: tuple[int, int] | None = None) -> np.nd
     return frame
 
 
+def check_first_mask(mask: np.ndarray, size: tuple[int, int], what: str = "first mask") -> np.ndarray:
+    """``mask`` as a 2-D id map of ``size`` (height, width) holding at least one object; a MaskError otherwise."""
+    mask = np.asarray(mask)
+    if mask.ndim != 2:
+        raise MaskError(f"{what}: expected a 2-D id map (H x W, one value per pixel), got shape {mask.shape}")
+    check_mask_size(mask, size, what)
+    if not mask.any():
+        raise MaskError(f"{what} is empty: there is no object to segment")
+    return mask
+
+
 def segment_video(segmenter: VideoSegmenter, frames: Iterable[np.ndarray], first_mask: np.ndarray) -> Iterator[np.ndarray]:
     """Yield the mask of every frame: the given first mask, then one :meth:`step` per later frame.
 
@@ -109,6 +115,22 @@ def segment_video(segmenter: VideoSegmenter, frames: Iterable[np.ndarray], first
 def create_segmenter(method: str, **options) -> VideoSegmenter:
     """Build a segmenter by name (see ``METHODS``); ``options`` go to its constructor (``check_options``)."""
     return _method_class(method)(**check_options(method, options))
+
+
+def share_finetuning(frame: np.ndarray, first_mask: np.ndarray, **options) -> tuple[dict, float]:
+    """Fine-tune PLM's network once on the first frame, for variants that differ only after the network (PLM,
+    PLM_P, PLM_U; slides, stage 2): returns the options to add to each such variant's (``model`` = the fine-tuned
+    network, ``finetune=False``, ``pretrained_network``) and the seconds the fine-tuning took, which count in each
+    variant's time. ``options`` are PLM's (checkpoint or model, seed, fine-tuning options, device ...).
+
+    Sharing applies to a first mask with one object and ``finetune`` not False; otherwise ``({}, 0.0)``: each
+    variant fine-tunes its own networks (one per object), as it would alone."""
+    if not options.get("finetune", True) or len(object_ids(np.asarray(first_mask))) != 1:
+        return {}, 0.0
+    tuner = create_segmenter("plm", **options)
+    network = tuner.finetuned_network(frame, first_mask)
+    shared = {"model": network, "finetune": False, "pretrained_network": tuner.pretrained_network}
+    return shared, tuner.timing["finetune_seconds"]
 
 
 def check_options(method: str, options: dict) -> dict:

@@ -20,7 +20,7 @@ from plmlib.infer import PLM_THRESHOLD, PLMSegmenter, PLMUSegmenter, segment_fra
 from plmlib.io import FrameError, MaskError, read_mask, write_mask
 from plmlib.metrics import region_similarity
 from plmlib.model import PLMNet
-from plmlib.segmenter import METHODS, create_segmenter, segment_video
+from plmlib.segmenter import METHODS, create_segmenter, segment_video, share_finetuning
 
 SIZE = (144, 256)
 BACKGROUND = np.array([[40, 110, 40], [90, 160, 70], [140, 190, 110]], np.float32)  # greens
@@ -226,14 +226,29 @@ def test_one_finetuning_can_serve_several_variants(video):
     shared = PLMSegmenter(network, finetune=False, pretrained_network=False, device="cpu")
     assert all(np.array_equal(a, b) for a, b in zip(own, run(shared, frames[:4], masks[0])))
     assert shared.timing["finetune_seconds"] == 0
-    with pytest.raises(MaskError, match="empty: there is nothing to fine-tune on"):
+    with pytest.raises(MaskError, match="object mask is empty"):
         tuner.finetuned_network(frames[0], np.zeros_like(masks[0]))
     with pytest.raises(MaskError, match="mask is 128x144 but its frame is 256x144"):
         tuner.finetuned_network(frames[0], masks[0][:, :128])
-    with pytest.raises(MaskError, match="must be H x W"):
+    with pytest.raises(MaskError, match="object mask: expected a 2-D id map"):
         tuner.finetuned_network(frames[0], np.dstack([masks[0]] * 3))
     with pytest.raises(FrameError, match="expected an H x W x 3 uint8 RGB frame"):
         tuner.finetuned_network(frames[0].astype(np.float32), masks[0])
+
+
+def test_share_finetuning_hands_one_network_to_the_variants_only_for_one_object(video):
+    frames, masks = video
+    options = {"checkpoint": None, "preset": "small", "device": "cpu", "finetune_options": {"iterations": 2}}
+    shared, seconds = share_finetuning(frames[0], masks[0], **options)
+    assert set(shared) == {"model", "finetune", "pretrained_network"} and shared["finetune"] is False
+    assert seconds > 0 and shared["pretrained_network"] is False  # a fresh preset network, as PLMSegmenter says
+    own = run(PLMSegmenter(**options), frames[:3], masks[0])
+    handed = run(create_segmenter("plm_u", **{**options, **shared}), frames[:3], masks[0])  # no update before 10
+    assert all(np.array_equal(a, b) for a, b in zip(own, handed))
+    two = masks[0].copy()
+    two[:8, :8] = 2
+    assert share_finetuning(frames[0], two, **options) == ({}, 0.0)  # several objects: one network per object
+    assert share_finetuning(frames[0], masks[0], finetune=False, **options) == ({}, 0.0)
 
 
 def test_plm_segment_command(tmp_path, video, capsys):

@@ -57,7 +57,7 @@ def test_box_tracker_follows_the_largest_component_and_damps_scale():
     tracker.update(moved)
     (cx, cy), (w, h) = crops.box_center(tracker.box), crops.box_size(tracker.box)
     assert (cx, cy) == pytest.approx((150, 80))  # centre follows the component
-    assert w == pytest.approx(40 * 1.2 ** 0.5)  # clamped to x1.2, then half of it in log space
+    assert (w, h) == pytest.approx((40 * 1.2 ** 0.5,) * 2)  # clamped to x1.2, then half of it in log space
     assert not tracker.lost
     damped = BoxTracker(first)  # default: the centre moves half way
     damped.update(moved)

@@ -1,6 +1,5 @@
 """The published numbers shipped in plmlib.published agree with themselves and with the leaderboard."""
 
-import numpy as np
 import pytest
 
 from plmlib.data.davis import DAVIS2016_VAL

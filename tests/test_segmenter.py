@@ -60,6 +60,8 @@ def test_bad_inputs_give_clear_errors():
         list(segment_video(create_segmenter("flow"), video.frames[:1], video.first_mask))
     with pytest.raises(MaskError, match="mask is 128x144 but its frame is 256x144"):
         list(segment_video(create_segmenter("flow"), video.frames, video.first_mask[:, :128]))
+    with pytest.raises(MaskError, match="first mask: expected a 2-D id map"):
+        list(segment_video(create_segmenter("flow"), video.frames, np.dstack([video.first_mask] * 3)))
     segmenter = create_segmenter("flow")
     with pytest.raises(RuntimeError, match="before start"):
         segmenter.step(video.frames[0])

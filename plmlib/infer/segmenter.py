@@ -35,10 +35,9 @@ import torch
 
 from plmlib.model import (PLMNet, build_model, default_device, load_checkpoint, pretrained, save_checkpoint,
                           shipped_path)
-from plmlib.io import MaskError, check_mask_size
-from plmlib.segmenter import VideoSegmenter, check_frame
+from plmlib.segmenter import VideoSegmenter, check_first_mask, check_frame
 
-from .candidates import BoxTracker, CandidateConfig, MotionEstimator, largest_component
+from .candidates import BoxTracker, CandidateConfig, MotionEstimator
 from .postprocess import WeightedMedianConfig, weighted_median
 from .responses import Matcher
 from .stacking import DEFAULT_THRESHOLD, STACKING, merge_objects, restore_and_stack
@@ -233,13 +232,8 @@ class PLMSegmenter(VideoSegmenter):
         from plmlib.data import Sequence
         from plmlib.train import FinetuneConfig, apply_overrides
 
-        frame, object_mask = check_frame(frame), np.asarray(object_mask)
-        if object_mask.ndim != 2:
-            raise MaskError(f"the object mask must be H x W (one value per pixel), got shape {object_mask.shape}")
-        check_mask_size(object_mask, frame.shape[:2], "object mask")
-        if not object_mask.any():
-            raise MaskError("the object mask is empty: there is nothing to fine-tune on")
-        object_mask = (object_mask > 0).astype(np.uint8)
+        frame = check_frame(frame)
+        object_mask = (check_first_mask(object_mask, frame.shape[:2], "object mask") > 0).astype(np.uint8)
         started = time.perf_counter()
 
         options = dict(self.finetune_options)
