@@ -156,8 +156,8 @@ def run_protocol(protocol: str, dataset: str, methods: list[str], out: str | Pat
     for method in methods:
         check_options(method, options)  # likewise
     progress_dir = out / "per_sequence" / f"{protocol}-{dataset}"
-    settings = {"options": {k: v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)
-                            for k, v in sorted(options.items())}, "jump": JUMP if protocol == "jumpcut" else None}
+    recorded = {key: _recorded(value) for key, value in sorted(options.items())}
+    settings = {"options": recorded, "jump": JUMP if protocol == "jumpcut" else None}
     for method in methods:
         _check_settings(progress_dir / method, settings)
     for name in tqdm(names, desc=f"{protocol} {' '.join(methods)}", unit="sequence", disable=not progress):
@@ -180,7 +180,7 @@ def run_protocol(protocol: str, dataset: str, methods: list[str], out: str | Pat
                         "seconds": round(float(table["seconds"].sum()), 1) if len(table) else math.nan})
         save_config(out / f"{method}_config.yaml", {
             "protocol": protocol, "dataset": dataset, "method": method, "sequences": sequences or "all",
-            "jump": JUMP if protocol == "jumpcut" else None, "options": options,
+            "jump": JUMP if protocol == "jumpcut" else None, "options": recorded,
             "note": ("the JumpCut protocol run on DAVIS 2016 val, not the JumpCut dataset"
                      if protocol == "jumpcut" and dataset == "davis2016" else "")})
     summary = pd.DataFrame(summary)
@@ -192,6 +192,24 @@ def run_protocol(protocol: str, dataset: str, methods: list[str], out: str | Pat
     with atomic_write(out / "summary.csv") as tmp:
         summary_file.to_csv(tmp, index=False)
     return summary
+
+
+def _recorded(value):
+    """An option as the settings record it: plain values as they are, a network (``model=``) by the sha256 of
+    its weights (a resumption with other weights is refused), anything else by its repr."""
+    import torch
+
+    if isinstance(value, torch.nn.Module):
+        from plmlib.model.release import state_digest
+
+        return f"{type(value).__name__} sha256:{state_digest(value.state_dict())}"
+    if isinstance(value, dict):
+        return {str(k): _recorded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_recorded(v) for v in value]
+    if isinstance(value, (int, float, str, bool, type(None))):
+        return value
+    return repr(value)
 
 
 def _check_settings(folder: Path, settings: dict) -> None:

@@ -47,13 +47,22 @@ def provenance() -> dict:
     }
 
 
+#: modules run with ``python -m`` that are a ``plm`` command (their ``__main__`` says so)
+_PLM_COMMANDS = {"plmlib.cli": "plm", "plmlib.train.pretrain": "plm train pretrain",
+                 "plmlib.train.finetune": "plm train finetune"}
+
+
 def _program(argv0: str) -> str:
-    """The command's name as a user would type it: ``plm`` for ``python -m plmlib.cli`` too (its argv[0] is the
-    path of plmlib/cli.py), else the file name of argv[0]."""
+    """The command's name as a user would type it. ``python -m plmlib.X`` (argv[0] is then the path of the
+    module's file) is recorded as the ``plm`` command it is (``plm``, ``plm train pretrain``, ...), else as
+    ``python -m plmlib.X``; any other program by the file name of argv[0]."""
     path = Path(argv0)
-    if path.name == "cli.py" and path.parent.name == "plmlib":
-        return "plm"
-    return path.name
+    try:
+        inside = path.resolve().relative_to(Path(__file__).resolve().parent)  # this plmlib package
+    except ValueError:
+        return path.name
+    module = ".".join(["plmlib", *inside.with_suffix("").parts])
+    return _PLM_COMMANDS.get(module, f"python -m {module}")
 
 
 def save_config(path: str | os.PathLike, config: dict) -> Path:

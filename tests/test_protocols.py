@@ -115,3 +115,19 @@ def test_unknown_protocol_or_dataset(root, tmp_path):
         run_protocol("jumpcut", "davis2016", ["flow"], tmp_path, root=root, sequences=["bear"])
     with pytest.raises(ValueError, match="unknown method"):
         run_protocol("jumpcut", "davis2016", ["magic"], tmp_path, root=root)
+
+
+def test_a_network_option_is_recorded_by_its_weights(root, tmp_path):
+    from plmlib.model import build_model
+
+    def run(network):
+        return run_protocol("jumpcut", "davis2016", ["plm"], tmp_path, root=root, sequences=["synthetic-translate"],
+                            progress=False, model=network, finetune=False, device="cpu")
+
+    network = build_model("small", seed=0)
+    run(network)
+    recorded = (tmp_path / "plm_config.yaml").read_text()
+    assert "model: PLMNet sha256:" in recorded
+    run(build_model("small", seed=0))  # the same weights in another object: resumed
+    with pytest.raises(ValueError, match="made with other settings"):  # other weights: not mixed
+        run(build_model("small", seed=1))

@@ -1,19 +1,29 @@
 """What is recorded beside every result (plmlib.provenance)."""
 
 import sys
+from pathlib import Path
 
 import pytest
+
+import plmlib
 
 from plmlib.provenance import provenance, refuse_other_settings
 
 
 def test_provenance_names_the_command_as_typed(monkeypatch):
-    monkeypatch.setattr(sys, "argv", ["/somewhere/plmlib/cli.py", "ablation", "--threads", "1"])  # python -m plmlib.cli
+    package = Path(plmlib.__file__).parent
+    monkeypatch.setattr(sys, "argv", [str(package / "cli.py"), "ablation", "--threads", "1"])  # python -m plmlib.cli
     assert provenance()["command"] == "plm ablation --threads 1"
     monkeypatch.setattr(sys, "argv", ["/usr/local/bin/plm", "tables"])
     assert provenance()["command"] == "plm tables"
-    monkeypatch.setattr(sys, "argv", ["benchmarks/oracle_box.py", "--x"])
+    monkeypatch.setattr(sys, "argv", [str(package / "train" / "pretrain.py"), "--config", "c.yaml"])
+    assert provenance()["command"] == "plm train pretrain --config c.yaml"
+    monkeypatch.setattr(sys, "argv", [str(package / "model" / "memory.py"), "--out", "m.csv"])
+    assert provenance()["command"] == "python -m plmlib.model.memory --out m.csv"
+    monkeypatch.setattr(sys, "argv", ["benchmarks/oracle_box.py", "--x"])  # a script: its file name
     assert provenance()["command"] == "oracle_box.py --x"
+    monkeypatch.setattr(sys, "argv", ["/elsewhere/plmlib/cli.py", "tables"])  # not this package's file
+    assert provenance()["command"] == "cli.py tables"
 
 
 def test_resumption_refuses_other_settings_and_names_them():

@@ -46,8 +46,14 @@ INT8_MIN_ELEMENTS = 100_000  # 2-D weights at least this large are stored as int
 
 def encoder_digest(model: PLMNet) -> str:
     """sha256 over the encoder's tensors (names, shapes and float32 bytes, in order)."""
+    return state_digest(model.encoder.state_dict())
+
+
+def state_digest(state: dict[str, torch.Tensor]) -> str:
+    """sha256 over a state dict's tensors (names, shapes and float32 bytes, in order): the same weights, the same
+    digest, whatever the device or file they came from."""
     h = hashlib.sha256()
-    for name, tensor in model.encoder.state_dict().items():
+    for name, tensor in state.items():
         t = tensor.detach().to("cpu", torch.float32).contiguous()
         h.update(name.encode())
         h.update(str(tuple(t.shape)).encode())
