@@ -198,3 +198,22 @@ def test_the_pair_generalisation_table_is_the_committed_csv():
             assert typed == pytest.approx([loss, iou], abs=0.0005 + 1e-9), (run, pairs)  # to 3 decimals
         checked.add(run)
     assert checked == set(rows["run"])  # every network of the CSV is in the table
+
+
+def test_the_resolution_ceiling_table_is_the_committed_csv():
+    """results/diagnostics/README.md's ceiling table (J and F per crop size and threshold) is the CSV's mean."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "results" / "diagnostics"
+    rows = pd.read_csv(root / "resolution_ceiling.csv")
+    assert rows.groupby(["crop_size", "threshold"]).size().eq(20).all()  # all 20 val sequences
+    means = rows.groupby(["crop_size", "threshold"])[["J", "F"]].mean()
+    readme = (root / "README.md").read_text()
+    for size in sorted(set(rows["crop_size"])):
+        line = next(line for line in readme.splitlines() if line.startswith(f"| {size} "))
+        cells = [c.strip() for c in line.strip("|").split("|")][1:]
+        expected = [f"{means.loc[(size, t), k]:.3f}" for t in (0.3, 0.5) for k in ("J", "F")]
+        assert cells == expected, size
+    shipped = means.loc[(128, 0.3)]  # the README's Results quote the shipped crop size and threshold
+    top = (root.parents[1] / "README.md").read_text()
+    assert f"would keep J {shipped['J']:.3f} / F {shipped['F']:.3f} through PLM's windows" in " ".join(top.split())
