@@ -40,11 +40,10 @@ from tqdm.auto import tqdm
 from plmlib.metrics.jumpcut import JUMP, jumpcut_frame_error, jumpcut_pairs
 from plmlib.metrics.segtrack import segtrack_sequence_iou
 from plmlib.provenance import save_config
-from plmlib.segmenter import METHODS, check_options, create_segmenter, segment_video, share_finetuning
+from plmlib.segmenter import METHODS, PLM_METHODS, check_options, create_segmenter, segment_video, share_finetuning
 
 DATASETS = ("davis2016", "jumpcut", "segtrack")
 PROTOCOLS = ("jumpcut", "segtrack")
-PLM_FAMILY = ("plm", "plm_p", "plm_u")
 
 
 def open_dataset(name: str, root: str | Path | None = None):
@@ -67,7 +66,7 @@ def segment_clip(frames: list, first_mask: np.ndarray, methods: list[str], **opt
     several run on a clip with one object they share one fine-tuning on the first frame (slides: stage 2), as
     ``plm reproduce`` does; its seconds count in each variant's time. With several objects each variant fine-tunes
     its own networks (one per object)."""
-    family = [m for m in methods if m in PLM_FAMILY]
+    family = [m for m in methods if m in PLM_METHODS]
     shared, shared_seconds = share_finetuning(frames[0], first_mask, **options) if len(family) > 1 else ({}, 0.0)
     results = {}
     for method in methods:

@@ -23,7 +23,7 @@ from pathlib import Path
 from plmlib.io import atomic_write
 from plmlib.provenance import save_config
 
-VARIANTS = ("plm", "plm_p", "plm_u")
+VARIANTS = ("plm", "plm_p", "plm_u")  # the paper's, run by default; --variants also takes plm_grabcut (ours)
 
 
 def _done(folder: Path) -> bool:
@@ -92,7 +92,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     from plmlib.cli import add_threads_option
 
     parser.add_argument("--davis-root", default=None, help="DAVIS 2016 root (default: $PLM_DAVIS_ROOT)")
-    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    from plmlib.segmenter import PLM_METHODS
+
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(PLM_METHODS))
     parser.add_argument("--checkpoint", default=None, help="network to fine-tune (default: the shipped release)")
     parser.add_argument("--sequences", nargs="+", default=None, help="val sequences (default: all 20)")
     parser.add_argument("--out", type=Path, default=Path("outputs/davis2016_val"), help="masks, resumable")

@@ -1,6 +1,6 @@
 """``plm segment``: segment any video from its first-frame mask and write DAVIS PNGs and an overlay video.
 
-    plm segment VIDEO --mask FIRST_MASK.png --out DIR [--method plm|plm_p|plm_u|bvs|flow|...]
+    plm segment VIDEO --mask FIRST_MASK.png --out DIR [--method plm|plm_p|plm_u|plm_grabcut|bvs|flow|...]
                       [--checkpoint MODEL.pt] [--device cpu|cuda] [--no-finetune]
 
 VIDEO is a folder of frames or a video file. The mask is a PNG id map (DAVIS 2016: one object; DAVIS 2017 style
@@ -23,9 +23,7 @@ from tqdm.auto import tqdm
 from plmlib.data import Sequence, load_video
 from plmlib.io import atomic_write, write_mask, write_overlay_video
 from plmlib.provenance import save_config
-from plmlib.segmenter import METHODS, create_segmenter, segment_video
-
-PLM_METHODS = ("plm", "plm_p", "plm_u")
+from plmlib.segmenter import METHODS, PLM_METHODS, create_segmenter, segment_video
 
 
 class _TimedFrames:
@@ -131,7 +129,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", default="flow", choices=sorted(METHODS), help="segmentation method")
     parser.add_argument("--no-overlay", action="store_true", help="do not write overlay.mp4")
     parser.add_argument("--fps", type=float, default=10.0, help="frame rate of the overlay video")
-    plm = parser.add_argument_group("PLM methods (plm, plm_p, plm_u)")
+    plm = parser.add_argument_group(f"PLM methods ({', '.join(PLM_METHODS)})")
     plm.add_argument("--checkpoint", default=None,
                      help="plmlib checkpoint or release to start from (default: the shipped pre-trained release; "
                           "'none': a fresh 'small' model with hed encoder weights, fine-tuned on the first frame)")

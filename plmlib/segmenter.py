@@ -26,7 +26,11 @@ METHODS: dict[str, str] = {
     "plm": "plmlib.infer.segmenter:PLMSegmenter",
     "plm_p": "plmlib.infer.segmenter:PLMPSegmenter",
     "plm_u": "plmlib.infer.segmenter:PLMUSegmenter",
+    "plm_grabcut": "plmlib.infer.segmenter:PLMGrabCutSegmenter",
 }
+# The PLM methods: one network each, fine-tuned on the first frame; they differ only after the network, so they can
+# share one fine-tuning (share_finetuning). plm_grabcut is ours, not the paper's (plmlib.infer.grabcut).
+PLM_METHODS = ("plm", "plm_p", "plm_u", "plm_grabcut")
 
 
 class VideoSegmenter(ABC):
@@ -118,8 +122,8 @@ def create_segmenter(method: str, **options) -> VideoSegmenter:
 
 
 def share_finetuning(frame: np.ndarray, first_mask: np.ndarray, **options) -> tuple[dict, float]:
-    """Fine-tune PLM's network once on the first frame, for variants that differ only after the network (PLM,
-    PLM_P, PLM_U; slides, stage 2): returns the options to add to each such variant's (``model`` = the fine-tuned
+    """Fine-tune PLM's network once on the first frame, for variants that differ only after the network
+    (``PLM_METHODS``; slides, stage 2): returns the options to add to each such variant's (``model`` = the fine-tuned
     network, ``finetune=False``, ``pretrained_network``) and the seconds the fine-tuning took, which count in each
     variant's time. ``options`` are PLM's (checkpoint or model, seed, fine-tuning options, device ...).
 

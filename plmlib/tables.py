@@ -36,7 +36,7 @@ JUMPCUT_CAPTION = ("JumpCut protocol (key frame every 16 frames, mask transferre
                    "dataset: not comparable with the paper's JumpCut table.")
 PUBLISHED_BASELINES = ("HVS", "NLC", "JMP", "SEA", "BVS")
 OURS = {"bvs": "BVS (ours)", "plm": "PLM (ours)", "plm_p": "PLM_P (ours)", "plm_u": "PLM_U (ours)",
-        "plm_s": "PLM_S (ours)"}
+        "plm_s": "PLM_S (ours)", "plm_grabcut": "PLM + GrabCut (ours)"}  # plm_grabcut: not in the paper
 PROTOCOL_METHODS = {"flow": "flow (ours)", "superpixel": "superpixel (ours)",
                     **{m: c for m, c in OURS.items() if m != "plm_s"}}  # plm_s: a network, not a method
 
@@ -69,13 +69,14 @@ def _with_average(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def davis_table(results: str | Path = RESULTS) -> pd.DataFrame:
-    """Per-sequence J and F: published baselines, our BVS, PLM and PLM_P published and ours."""
+    """Per-sequence J and F: published baselines, our BVS, PLM and PLM_P published and ours, and our PLM + GrabCut
+    (not in the paper) when it was run."""
     paper = paper_table("davis2016_val_per_sequence")
     table = paper[["sequence", "measure", *PUBLISHED_BASELINES]].copy()
     table = _with_ours(table, {"bvs": OURS["bvs"]}, results)
     for variant in ("PLM", "PLM_P"):
         table[f"{variant} (paper)"] = paper[variant].to_numpy()
-    table = _with_ours(table, {"plm": OURS["plm"], "plm_p": OURS["plm_p"]}, results)
+    table = _with_ours(table, {m: OURS[m] for m in ("plm", "plm_p", "plm_grabcut")}, results)
     return _with_average(table).round(3)
 
 

@@ -99,9 +99,11 @@ def plm(**options):
 
 
 def test_the_plm_methods_are_registered():
-    assert {"plm", "plm_p", "plm_u"} <= set(METHODS)
+    assert {"plm", "plm_p", "plm_u", "plm_grabcut"} <= set(METHODS)
     assert create_segmenter("plm_u", model=ColourNet(), finetune=False).update_every == 10
     assert create_segmenter("plm_p", model=ColourNet(), finetune=False).postprocess is not None
+    assert create_segmenter("plm_grabcut", model=ColourNet(), finetune=False).grabcut is not None
+    assert create_segmenter("plm", model=ColourNet(), finetune=False).grabcut is None
 
 
 def test_tracks_through_translation_scale_change_and_occlusion(video):
@@ -157,6 +159,20 @@ def test_plm_u_updates_the_query_every_ten_frames_and_plm_p_filters(video):
     plm_p = run(plm(postprocess={"radius": 3}), frames, masks[0])
     assert sum(not np.array_equal(a, b) for a, b in zip(plm_masks[1:], plm_p[1:])) >= 5  # PLM_P changes it
     assert np.mean([region_similarity(gt, m) for gt, m in zip(masks[1:14], plm_p[1:])]) > 0.8
+
+
+def test_grabcut_refines_each_map_and_the_box_follows_the_refined_mask(video):
+    frames, masks = video
+    frames = frames[:12]
+    plain, refined = plm(), plm(grabcut={"iterations": 2})
+    plm_masks, grabcut_masks = run(plain, frames, masks[0]), run(refined, frames, masks[0])
+    assert sum(not np.array_equal(a, b) for a, b in zip(plm_masks[1:], grabcut_masks[1:])) >= 5
+    j = [region_similarity(gt, m) for gt, m in zip(masks[1:12], grabcut_masks[1:])]
+    assert np.mean(j) > 0.8, j
+    # the map it thresholds is the refined one: thresholding it again gives the mask
+    np.testing.assert_array_equal(refined.probabilities[1] >= refined.threshold, grabcut_masks[-1] == 1)
+    with pytest.raises(TypeError, match="GrabCutConfig"):
+        plm(grabcut={"radius": 3})
 
 
 def test_two_objects_come_out_with_their_own_ids():

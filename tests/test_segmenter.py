@@ -3,12 +3,12 @@ import pytest
 
 from plmlib.data import make_video
 from plmlib.io import FrameError, MaskError
-from plmlib.segmenter import METHODS, create_segmenter, segment_video
+from plmlib.segmenter import METHODS, PLM_METHODS, create_segmenter, segment_video
 
 # The learned methods fine-tune a network on the first frame: a fresh ``small`` one here (slow: about a minute on
 # this CPU), held to a lower overlap than the propagation baselines, which copy a static mask exactly (measured:
 # IoU 0.84 on this 50-pixel object with the default 150 fine-tuning steps).
-LEARNED = {"plm", "plm_p", "plm_u"}
+LEARNED = set(PLM_METHODS)
 LEARNED_OPTIONS = {"checkpoint": None, "preset": "small", "device": "cpu"}
 
 

@@ -5,9 +5,11 @@
     for mask in segment_frames(frames, first_mask):       # any iterable of frames (a camera too): a generator
         ...
     # or by name, like every method: plmlib.segmenter.create_segmenter("plm" | "plm_u" | "plm_p", **options)
+    # ("plm_grabcut": ours, not the paper's: PLM's maps refined by GrabCut)
 
 Modules, in the slides' order: candidates (a, b), responses (c, d, e), stacking (f size restoring, g stacking,
-h thresholding), postprocess (PLM_P's weighted median filter), segmenter (PLMSegmenter and its variants).
+h thresholding), postprocess (PLM_P's weighted median filter), grabcut (our GrabCut refinement), segmenter
+(PLMSegmenter and its variants).
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from plmlib.segmenter import segment_video
 
 from .candidates import (DEFAULT_JITTER, POSITION_JITTER, BoxTracker, CandidateConfig, MotionEstimator,
                          jittered_windows, largest_component, recovery_windows)
+from .grabcut import GrabCutConfig, grabcut_refine
 from .postprocess import WeightedMedianConfig, weighted_median
 from .responses import Matcher
-from .segmenter import PLM_THRESHOLD, PLMPSegmenter, PLMSegmenter, PLMUSegmenter
+from .segmenter import PLM_THRESHOLD, PLMGrabCutSegmenter, PLMPSegmenter, PLMSegmenter, PLMUSegmenter
 from .stacking import DEFAULT_THRESHOLD, merge_objects, restore_and_stack, threshold
 
 
@@ -35,8 +38,8 @@ def segment_frames(frames: Iterable[np.ndarray], first_mask: np.ndarray, segment
 
 
 __all__ = [
-    "BoxTracker", "CandidateConfig", "DEFAULT_JITTER", "DEFAULT_THRESHOLD", "POSITION_JITTER", "Matcher", "MotionEstimator",
-    "PLM_THRESHOLD", "PLMPSegmenter", "PLMSegmenter",
-    "PLMUSegmenter", "WeightedMedianConfig", "jittered_windows", "largest_component", "merge_objects",
+    "BoxTracker", "CandidateConfig", "DEFAULT_JITTER", "DEFAULT_THRESHOLD", "GrabCutConfig", "POSITION_JITTER",
+    "Matcher", "MotionEstimator", "PLM_THRESHOLD", "PLMGrabCutSegmenter", "PLMPSegmenter", "PLMSegmenter",
+    "PLMUSegmenter", "WeightedMedianConfig", "jittered_windows", "grabcut_refine", "largest_component", "merge_objects",
     "recovery_windows", "restore_and_stack", "segment_frames", "threshold", "weighted_median",
 ]

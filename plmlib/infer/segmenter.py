@@ -8,6 +8,7 @@
         (c, d, e) responses        the network's foreground probability of each window, batched
         (f) size restoring, (g) stacking   back into a full-frame map, averaged where windows overlap
         [PLM_P]                    weighted median filter guided by the frame
+        [grabcut]                  ours: GrabCut on the frame seeded by the map (plmlib.infer.grabcut)
         (h) thresholding           then objects merged per pixel by the highest probability
         box update                 the tracked box follows the object's largest component (our choice); an
                                    object declared lost is left out of the mask until it is found again
@@ -38,6 +39,7 @@ from plmlib.model import (PLMNet, build_model, default_device, load_checkpoint, 
 from plmlib.segmenter import VideoSegmenter, check_first_mask, check_frame
 
 from .candidates import BoxTracker, CandidateConfig, MotionEstimator
+from .grabcut import GrabCutConfig, grabcut_refine
 from .postprocess import WeightedMedianConfig, weighted_median
 from .responses import Matcher
 from .stacking import DEFAULT_THRESHOLD, STACKING, merge_objects, restore_and_stack
@@ -101,6 +103,9 @@ class PLMSegmenter(VideoSegmenter):
       update_every                  PLM_U: replace the query by the current prediction every this many frames
                                     (0: never, PLM)
       postprocess                   PLM_P: True or a WeightedMedianConfig (or dict) to filter each probability map
+      grabcut                       ours: True or a GrabCutConfig (or dict) to refine each map (after PLM_P's
+                                    filter, if both) with GrabCut on the frame; the refined mask also places the
+                                    next frame's windows
       keep_largest                  output only the largest component of each object (our choice; default off:
                                     DAVIS objects are often in pieces)
       batch_size                    candidate windows per forward pass
@@ -118,6 +123,7 @@ class PLMSegmenter(VideoSegmenter):
                  candidates: CandidateConfig | dict | None = None, stacking: str = "mean",
                  threshold: float | None = None,
                  update_every: int = 0, postprocess: bool | WeightedMedianConfig | dict = False,
+                 grabcut: bool | GrabCutConfig | dict = False,
                  keep_largest: bool = False, batch_size: int = 16, progress: bool = False, seed: int = 0,
                  pretrained_network: bool | None = None):
         super().__init__()
@@ -143,6 +149,9 @@ class PLMSegmenter(VideoSegmenter):
         if postprocess is True:
             postprocess = WeightedMedianConfig()
         self.postprocess = _config(WeightedMedianConfig, postprocess) if postprocess else None
+        if grabcut is True:
+            grabcut = GrabCutConfig()
+        self.grabcut = _config(GrabCutConfig, grabcut) if grabcut else None
         self.keep_largest = bool(keep_largest)
         self.batch_size, self.progress, self.seed = int(batch_size), bool(progress), int(seed)
         self.matchers: list[Matcher] = []
@@ -182,6 +191,8 @@ class PLMSegmenter(VideoSegmenter):
             probability = restore_and_stack(responses, windows, self.size, self.stacking)  # (f, g)
             if self.postprocess is not None:                                 # PLM_P
                 probability = weighted_median(probability, frame, self.postprocess, self.threshold)
+            if self.grabcut is not None:                                     # ours
+                probability = grabcut_refine(probability, frame, self.grabcut, self.threshold)
             maps.append(probability)
             self.timing["windows"] += len(windows)
         mask, self.probabilities = merge_objects(np.stack(maps), self.ids, self.threshold)   # (h)
@@ -280,6 +291,16 @@ class PLMUSegmenter(PLMSegmenter):
 
     def __init__(self, *args, update_every: int = PLM_U_UPDATE_EVERY, **kwargs):
         super().__init__(*args, update_every=update_every, **kwargs)
+
+
+class PLMGrabCutSegmenter(PLMSegmenter):
+    """PLM with each probability map refined by GrabCut on the frame (ours, not in the paper:
+    plmlib.infer.grabcut)."""
+
+    name = "plm_grabcut"
+
+    def __init__(self, *args, grabcut: bool | GrabCutConfig | dict = True, **kwargs):
+        super().__init__(*args, grabcut=grabcut, **kwargs)
 
 
 class PLMPSegmenter(PLMSegmenter):
