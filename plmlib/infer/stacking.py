@@ -16,7 +16,7 @@ from plmlib import crops
 DEFAULT_THRESHOLD = 0.5  # paper README: "thresholded (0.5 to start)"; PLMSegmenter uses its own, PLM_THRESHOLD (0.3)
 
 
-STACKING = ("mean", "max", "vote")
+STACKING = ("mean", "max")
 
 
 def restore_and_stack(responses: np.ndarray, windows: list, frame_size: tuple[int, int],
@@ -24,18 +24,13 @@ def restore_and_stack(responses: np.ndarray, windows: list, frame_size: tuple[in
     """Slides (f, g): N S x S probabilities -> one H x W float32 map, 0 where no window reaches.
 
     ``mode``: where windows overlap, ``mean`` averages them (paper README's reconstruction); ``max`` keeps the
-    highest (ours, an ablation: one confident window suffices); ``vote`` averages over *all* the windows, a window
-    that does not reach a pixel voting background (ours: a pixel only the widest window reaches cannot be the
-    object on that window's word alone, so the map does not grow with the widest window; see
-    plmlib.infer.candidates)."""
+    highest (ours, an ablation: one confident window suffices)."""
     if mode not in STACKING:
         raise ValueError(f"stacking mode must be one of {STACKING}, got {mode!r}")
-    if mode in ("mean", "vote"):
+    if mode == "mean":
         canvas = crops.Canvas(frame_size)
         for probability, window in zip(responses, windows):
             canvas.add(probability, window)  # (f) resize back to the window, (g) accumulate
-        if mode == "vote":
-            return canvas.total / np.float32(max(len(windows), 1))
         return canvas.average(background=0.0)
     stacked = np.zeros(frame_size, np.float32)
     for probability, window in zip(responses, windows):
