@@ -29,7 +29,8 @@ RESULTS = REPO / "results" / "davis2016_val"
 OURS = ("flow", "superpixel", "bvs")
 PUBLISHED = ("bvs", "jmp", "plm")  # the paper's strongest baselines, and the paper's own entry (PLM_P)
 NAMES = {"flow": "optical flow", "superpixel": "superpixel", "bvs": "BVS", "jmp": "JMP", "plm": "PLM (PLM_P)"}
-OUR_NAMES = {**NAMES, "plm": "PLM", "plm_p": "PLM_P", "plm_u": "PLM_U", "plm_s": "PLM_S"}
+OUR_NAMES = {**NAMES, "plm": "PLM", "plm_p": "PLM_P", "plm_u": "PLM_U", "plm_s": "PLM_S",
+             "plm_grabcut": "PLM + GrabCut"}
 
 
 def our_per_frame(method: str, sequence: str, results: str | Path = RESULTS) -> pd.DataFrame:
@@ -62,7 +63,7 @@ def drift_figure(
     figure = Figure(figsize=(8, 4.2), layout="constrained")
     axes = figure.add_subplot()
     colours = {"flow": "tab:blue", "superpixel": "tab:green", "bvs": "tab:red", "plm": "tab:orange",
-               "plm_p": "tab:brown", "plm_u": "tab:olive"}
+               "plm_p": "tab:brown", "plm_u": "tab:olive", "plm_grabcut": "tab:purple"}
     for method in ours:
         curve = our_per_frame(method, sequence, results)
         axes.plot(curve["frame"], curve["J"], "-", lw=2, color=colours.get(method),

@@ -4,7 +4,7 @@
 - :func:`qualitative_grid`: input, ground truth and ours on a few frames of the paper's success and failure cases
   (slides: camel, paragliding-launch); needs DAVIS 2016 and our masks (``plm reproduce``'s ``--out`` folder).
 - J against frame index, ours with the leaderboard's published curves: :func:`plmlib.viz.drift.drift_figure`
-  with ``ours=("plm", "plm_p")``.
+  with ``ours=("plm", "plm_p", "plm_grabcut")`` (the last is ours, not the paper's).
 
     python -m plmlib.viz.results --davis-root $PLM_DAVIS_ROOT --masks outputs/davis2016_val   # writes figures/results_*.png
 """
@@ -27,7 +27,7 @@ CASES = ("camel", "paragliding-launch")  # the slides' success and failure cases
 
 def per_sequence_bars(results: str | Path = RESULTS, measure: str = "J",
                       columns: tuple[str, ...] = ("PLM (paper)", "PLM (ours)", "PLM_P (paper)", "PLM_P (ours)",
-                                                  "BVS", "BVS (ours)")) -> Figure:
+                                                  "PLM + GrabCut (ours)", "BVS", "BVS (ours)")) -> Figure:
     """Grouped bars, one group per sequence (and the average), one bar per column of :func:`plmlib.tables.davis_table`."""
     table = davis_table(results)
     table = table[table["measure"] == measure]
@@ -37,7 +37,8 @@ def per_sequence_bars(results: str | Path = RESULTS, measure: str = "J",
     x = np.arange(len(table))
     width = 0.8 / max(len(columns), 1)
     colours = {"PLM (paper)": "#9ecae1", "PLM (ours)": "#3182bd", "PLM_P (paper)": "#fdae6b",
-               "PLM_P (ours)": "#e6550d", "BVS": "#c7e9c0", "BVS (ours)": "#31a354"}
+               "PLM_P (ours)": "#e6550d", "PLM + GrabCut (ours)": "#756bb1", "BVS": "#c7e9c0",
+               "BVS (ours)": "#31a354"}
     for k, column in enumerate(columns):
         axes.bar(x + (k - (len(columns) - 1) / 2) * width, table[column], width, label=column,
                  color=colours.get(column))
@@ -90,7 +91,7 @@ def save_figures(results: str | Path = RESULTS, davis_root: str | Path | None = 
         path = out / f"results_per_sequence_{measure}.png"
         per_sequence_bars(results, measure).savefig(path, dpi=110)
         written.append(path)
-    ours = tuple(m for m in ("plm", "plm_p") if (Path(results) / m / "per_frame_results.csv").is_file())
+    ours = tuple(m for m in ("plm", "plm_p", "plm_grabcut") if (Path(results) / m / "per_frame_results.csv").is_file())
     if ours:
         for sequence in ("drift-chicane", "camel", "paragliding-launch"):
             path = out / f"results_j_per_frame_{sequence}.png"

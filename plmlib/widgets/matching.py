@@ -6,9 +6,9 @@ clicked pixel becomes the centre of one candidate window (slides (a, b)) of the 
 matches the two (slides (c, d, e)) and answers a foreground probability for every pixel of the window. Clicking on
 the object gives a bright response where it is; clicking on background, a dark one.
 
-Which network (our choice): the last propagation's fine-tuned PLM network when the session ran ``plm``/``plm_p``/
-``plm_u``, otherwise a fresh ``small`` model (VGG encoder weights only, untrained matching layers: its answer is not
-meaningful until trained, which the figure says), or any PLMNet / checkpoint given.
+Which network (our choice): the last propagation's fine-tuned PLM network when the session ran a PLM method
+(``plmlib.segmenter.PLM_METHODS``), otherwise a fresh ``small`` model (VGG encoder weights only, untrained matching
+layers: its answer is not meaningful until trained, which the figure says), or any PLMNet / checkpoint given.
 """
 
 from __future__ import annotations

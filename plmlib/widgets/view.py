@@ -28,7 +28,8 @@ from plmlib.widgets.session import OVERLAY_MODES, PropagationSession
 from plmlib.widgets.static import STATIC_MESSAGE, static_png
 
 # Label -> plmlib.segmenter method name: the four, in the paper's names.
-METHOD_CHOICES = (("flow", "flow"), ("BVS", "bvs"), ("PLM", "plm"), ("PLM_P", "plm_p"))
+METHOD_CHOICES = (("flow", "flow"), ("BVS", "bvs"), ("PLM", "plm"), ("PLM_P", "plm_p"),
+                  ("PLM + GrabCut (ours)", "plm_grabcut"))
 TOOLS = ("brush", "eraser", "polygon", "probe")
 
 
