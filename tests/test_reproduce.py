@@ -25,10 +25,10 @@ def setup(tmp_path_factory):
 def test_reproduce_segments_scores_and_resumes(setup, capsys):
     tmp, root, checkpoint = setup
     argv = ["reproduce", "--davis-root", str(root), "--checkpoint", str(checkpoint), "--variants", "plm", "plm_p",
-            "--out", str(tmp / "masks"), "--results", str(tmp / "results"), "--finetune-iterations", "3",
+            "plm_grabcut", "--out", str(tmp / "masks"), "--results", str(tmp / "results"), "--finetune-iterations", "3",
             "--threads", "1", "--quiet"]
     assert main(argv) == 0
-    for variant in ("plm", "plm_p"):
+    for variant in ("plm", "plm_p", "plm_grabcut"):
         scores = pd.read_csv(tmp / "results" / variant / "per_sequence_results.csv")
         assert sorted(scores["Sequence"]) == ["synthetic-occlusion", "synthetic-translate"]
         saved = yaml.safe_load((tmp / "results" / variant / "config.yaml").read_text())["config"]
@@ -40,7 +40,8 @@ def test_reproduce_segments_scores_and_resumes(setup, capsys):
     # the variants share one fine-tuning per sequence
     first = json.loads((tmp / "masks" / "plm" / "synthetic-translate" / "timing.json").read_text())
     second = json.loads((tmp / "masks" / "plm_p" / "synthetic-translate" / "timing.json").read_text())
-    assert first["finetune_seconds"] == second["finetune_seconds"]
+    third = json.loads((tmp / "masks" / "plm_grabcut" / "synthetic-translate" / "timing.json").read_text())
+    assert first["finetune_seconds"] == second["finetune_seconds"] == third["finetune_seconds"]
     # resumable: a second run finds every (variant, sequence) done and fine-tunes nothing
     stamp = (tmp / "masks" / "plm" / "synthetic-translate" / "00004.png").stat().st_mtime_ns
     assert main(argv) == 0
