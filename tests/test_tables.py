@@ -39,6 +39,18 @@ def test_the_davis_table_puts_ours_beside_the_published_columns(results):
     assert table.loc[("drift-chicane", "F"), "BVS"] == pytest.approx(0.07)
 
 
+def test_our_grabcut_refinement_is_a_column_and_a_row_of_its_own(results):
+    import shutil
+
+    shutil.copytree(results / "plm_p", results / "plm_grabcut")  # stand-in numbers: PLM_P's
+    table = davis_table(results)
+    assert list(table.columns)[-1] == "PLM + GrabCut (ours)"
+    assert table["PLM + GrabCut (ours)"].equals(table["PLM_P (ours)"])
+    headline = headline_table(results).set_index(["method", "source"])
+    assert headline.loc[("PLM + GrabCut", "ours"), "J-Mean"] == pytest.approx(0.395)
+    assert ("PLM + GrabCut", "paper") not in headline.index  # not the paper's
+
+
 def test_missing_methods_are_left_out(tmp_path):
     table = davis_table(tmp_path)
     assert "PLM (ours)" not in table.columns and "PLM (paper)" in table.columns
@@ -112,10 +124,13 @@ def test_the_readme_results_table_matches_the_generated_headline_table():
     rows = [line.strip("|").split("|") for line in section.splitlines() if line.startswith("| ") and "---" not in line]
     checked = 0
     for cells in rows[1:]:  # after the header
-        method = cells[0].split()[0]
-        j_paper, j_ours, f_paper, f_ours = (float(c) for c in cells[1:5])
-        assert (j_paper, f_paper) == tuple(headline.loc[(method, "paper"), ["J-Mean", "F-Mean"]]), method
-        assert (j_ours, f_ours) == tuple(headline.loc[(method, "ours"), ["J-Mean", "F-Mean"]]), method
+        method = cells[0].split(" (")[0].strip()  # "PLM_U (ablation: ...)" -> "PLM_U"
+        j_paper, j_ours, f_paper, f_ours = (c.strip() for c in cells[1:5])
+        if j_paper == "-":  # ours only, not in the paper (PLM + GrabCut)
+            assert f_paper == "-" and (method, "paper") not in headline.index, method
+        else:
+            assert (float(j_paper), float(f_paper)) == tuple(headline.loc[(method, "paper"), ["J-Mean", "F-Mean"]])
+        assert (float(j_ours), float(f_ours)) == tuple(headline.loc[(method, "ours"), ["J-Mean", "F-Mean"]]), method
         checked += 1
     assert checked >= 5
 
