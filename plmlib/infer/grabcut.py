@@ -40,6 +40,10 @@ class GrabCutConfig:
       margin            the region is the thresholded map's box enlarged by this fraction of its longer side on
                         each side (at least ``min_margin`` pixels)
       min_margin        pixels
+      seed              OpenCV's random generator is set to this before every cut: GrabCut starts its colour models
+                        from k-means, which draws from that global generator, so without it a frame's mask depended
+                        on what had run before in the process (on DAVIS horsejump-high, J 0.26 in one process and
+                        0.42 in another). Side effect: OpenCV's generator is left re-seeded.
     """
 
     sure_foreground: float = 0.7
@@ -47,6 +51,7 @@ class GrabCutConfig:
     iterations: int = 3
     margin: float = 0.15
     min_margin: int = 8
+    seed: int = 0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.sure_background < self.sure_foreground < 1.0:
@@ -96,6 +101,7 @@ def grabcut_refine(probability: np.ndarray, frame: np.ndarray, config: GrabCutCo
         return probability.copy()
     background_model, foreground_model = np.zeros((1, 65)), np.zeros((1, 65))
     image = np.ascontiguousarray(frame[y0:y1, x0:x1, ::-1], dtype=np.uint8)  # OpenCV's BGR
+    cv2.setRNGSeed(int(c.seed))  # deterministic: see GrabCutConfig.seed
     cv2.grabCut(image, seeds, None, background_model, foreground_model, int(c.iterations), cv2.GC_INIT_WITH_MASK)
     inside = (seeds == cv2.GC_FGD) | (seeds == cv2.GC_PR_FGD)
     below = np.nextafter(np.float32(level), np.float32(0.0))
