@@ -95,3 +95,5 @@ def test_bad_input_gets_clear_errors():
         GrabCutConfig(sure_foreground=0.2, sure_background=0.4)
     with pytest.raises(ValueError, match="iterations"):
         GrabCutConfig(iterations=0)
+    with pytest.raises(ValueError, match="sure_background < threshold < sure_foreground, got 0.05 < 0.8 < 0.7"):
+        grabcut_refine(blurred_map(mask), frame, level=0.8)

@@ -173,6 +173,8 @@ def test_grabcut_refines_each_map_and_the_box_follows_the_refined_mask(video):
     np.testing.assert_array_equal(refined.probabilities[1] >= refined.threshold, grabcut_masks[-1] == 1)
     with pytest.raises(TypeError, match="GrabCutConfig"):
         plm(grabcut={"radius": 3})
+    with pytest.raises(ValueError, match="sure_background < threshold < sure_foreground"):
+        plm(grabcut=True, threshold=0.8)  # refused when built, not at the first frame
 
 
 def test_two_objects_come_out_with_their_own_ids():

@@ -63,6 +63,13 @@ class GrabCutConfig:
             raise ValueError("margin and min_margin must be non-negative")
 
 
+def check_levels(config: GrabCutConfig, level: float) -> None:
+    """The seeds need sure_background < level < sure_foreground; a ValueError naming them otherwise."""
+    if not config.sure_background < level < config.sure_foreground:
+        raise ValueError(f"GrabCut needs sure_background < threshold < sure_foreground, got "
+                         f"{config.sure_background} < {level} < {config.sure_foreground}")
+
+
 def grabcut_region(foreground: np.ndarray, config: GrabCutConfig) -> tuple[int, int, int, int] | None:
     """(y0, y1, x0, x1): the box of ``foreground`` enlarged by the margin, inside the frame; None when empty."""
     rows = np.flatnonzero(foreground.any(axis=1))
@@ -87,6 +94,7 @@ def grabcut_refine(probability: np.ndarray, frame: np.ndarray, config: GrabCutCo
     frame = np.asarray(frame)
     if frame.shape[:2] != probability.shape or frame.ndim != 3 or frame.shape[2] != 3:
         raise ValueError(f"frame must be H x W x 3 with the map's size {probability.shape}, got {frame.shape}")
+    check_levels(c, level)
     region = grabcut_region(probability >= level, c)
     if region is None:
         return probability.copy()

@@ -39,7 +39,7 @@ from plmlib.model import (PLMNet, build_model, default_device, load_checkpoint, 
 from plmlib.segmenter import VideoSegmenter, check_first_mask, check_frame
 
 from .candidates import BoxTracker, CandidateConfig, MotionEstimator
-from .grabcut import GrabCutConfig, grabcut_refine
+from .grabcut import GrabCutConfig, check_levels, grabcut_refine
 from .postprocess import WeightedMedianConfig, weighted_median
 from .responses import Matcher
 from .stacking import DEFAULT_THRESHOLD, STACKING, merge_objects, restore_and_stack
@@ -152,6 +152,8 @@ class PLMSegmenter(VideoSegmenter):
         if grabcut is True:
             grabcut = GrabCutConfig()
         self.grabcut = _config(GrabCutConfig, grabcut) if grabcut else None
+        if self.grabcut is not None:
+            check_levels(self.grabcut, self.threshold)
         self.keep_largest = bool(keep_largest)
         self.batch_size, self.progress, self.seed = int(batch_size), bool(progress), int(seed)
         self.matchers: list[Matcher] = []
