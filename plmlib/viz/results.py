@@ -45,7 +45,7 @@ def per_sequence_bars(results: str | Path = RESULTS, measure: str = "J",
     axes.set_xticks(x, table["sequence"], rotation=45, ha="right")
     axes.set(ylabel=f"{measure}-Mean", ylim=(0, 1), title=f"DAVIS 2016 val: per-sequence {measure}, paper vs ours")
     axes.grid(axis="y", alpha=0.3)
-    axes.legend(ncols=3, fontsize=8, loc="upper left")
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # outside: no bar hidden
     return figure
 
 
