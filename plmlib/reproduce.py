@@ -90,10 +90,9 @@ def write_timing_csv(timings: list[dict], path: str | Path) -> Path:
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     from plmlib.cli import add_threads_option
-
-    parser.add_argument("--davis-root", default=None, help="DAVIS 2016 root (default: $PLM_DAVIS_ROOT)")
     from plmlib.segmenter import PLM_METHODS
 
+    parser.add_argument("--davis-root", default=None, help="DAVIS 2016 root (default: $PLM_DAVIS_ROOT)")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(PLM_METHODS))
     parser.add_argument("--checkpoint", default=None, help="network to fine-tune (default: the shipped release)")
     parser.add_argument("--sequences", nargs="+", default=None, help="val sequences (default: all 20)")
