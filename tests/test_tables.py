@@ -258,3 +258,25 @@ def test_the_readme_grabcut_sentence_is_the_committed_results():
     timing = {m: pd.read_csv(root / "results" / "davis2016_val" / m / "timing.csv")["step_seconds_per_frame"].mean()
               for m in ("plm", "plm_grabcut")}
     assert f"{timing['plm_grabcut']:.2f} s per frame against {timing['plm']:.2f} s" in readme
+
+
+def test_the_jumpcut_grabcut_sentences_are_the_committed_results():
+    """README and results/ablations/README.md on PLM + GrabCut under the JumpCut protocol: paired with the committed
+    PLM transfers, every number from the CSVs."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme, ablations = _prose(root / "README.md"), _prose(root / "results" / "ablations" / "README.md")
+    grabcut = pd.read_csv(root / "results" / "ablations" / "jumpcut_grabcut" / "plm_grabcut.csv")
+    default = pd.read_csv(root / "results" / "jumpcut_protocol_on_davis2016" / "plm.csv")
+    paired = grabcut.merge(default, on=["sequence", "key_frame", "target_frame"], suffixes=("_grabcut", ""))
+    assert len(paired) == len(grabcut) == 19  # the same transfers
+    per_video = paired.groupby("sequence")[["error", "error_grabcut"]].mean()
+    lower = int((paired["error_grabcut"] < paired["error"]).sum())
+    phrase = f"{per_video['error'].mean():.2f} % -> {per_video['error_grabcut'].mean():.2f} %, lower on {lower} of 19"
+    assert phrase in readme and phrase in ablations
+    for video in ("motocross-jump", "drift-straight", "blackswan", "bmx-trees", "libby"):
+        before, after = per_video.loc[video]
+        assert f"{video} {before:.2f} -> {after:.2f}" in ablations, video
+    summary = pd.read_csv(root / "results" / "ablations" / "jumpcut_grabcut" / "summary.csv").iloc[0]
+    assert summary["error_percent"] == pytest.approx(per_video["error_grabcut"].mean(), abs=0.005)
