@@ -1,13 +1,14 @@
-"""Inference speed and memory of PLM and PLM_P on this machine -> results/benchmarks/inference.csv.
+"""Inference speed and memory of PLM, PLM_P and PLM + GrabCut (ours) here -> results/benchmarks/inference.csv.
 
     python benchmarks/bench_inference.py                  # speed on a DAVIS sequence at 854x480, memory 100 vs 1000
     python benchmarks/bench_inference.py --quick          # fewer frames (a smoke run)
 
 Speed: seconds per 854x480 frame split into fine-tuning (once per video, also shown amortised over the video),
 the network (candidate windows batched, the query's vector computed once) and the rest (cropping, stacking,
-thresholding, box tracking, PLM_P's filter), for PLM and PLM_P with the default network (the shipped release,
-fine-tuned on the first frame; ``--preset small``: a fresh small model instead), next to the paper's figures on a TITAN X (slides: 0.15 s PLM, 0.3 s
-PLM_P) and the BVS baseline's row of results/benchmarks/baselines.csv when present.
+thresholding, box tracking, PLM_P's filter, GrabCut), for PLM, PLM_P and plm_grabcut with the default network
+(the shipped release, fine-tuned on the first frame; ``--preset small``: a fresh small model instead), next to the
+paper's figures on a TITAN X (slides: 0.15 s PLM, 0.3 s PLM_P) and the BVS baseline's row of
+results/benchmarks/baselines.csv when present.
 Memory: peak resident memory of a process streaming a 100-frame and a 1000-frame synthetic video (frames generated
 on the fly, masks dropped as they come), each in a fresh subprocess.
 
@@ -179,8 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     # the default network (the shipped release, fine-tuned), then a fresh small one, then the paper-sized one
     # (S = 128, FC 4096) without fine-tuning
-    for method, finetune, preset in (("plm", True, None), ("plm_p", True, None), ("plm", True, "small"),
-                                     ("plm", False, "plm")):
+    for method, finetune, preset in (("plm", True, None), ("plm_p", True, None), ("plm_grabcut", True, None),
+                                     ("plm", True, "small"), ("plm", False, "plm")):
         row = speed(method, sequence, frames, finetune, args.threads, preset)
         print(f"{method:6s} fine-tune {row['finetune_seconds']:6.1f} s | per frame: network "
               f"{row['network_seconds_per_frame']:.3f} s, rest {row['rest_seconds_per_frame']:.3f} s, "
