@@ -287,3 +287,32 @@ def test_the_jumpcut_grabcut_sentences_are_the_committed_results():
         assert f"{video} {before:.2f} -> {after:.2f}" in ablations, video
     summary = pd.read_csv(root / "results" / "ablations" / "jumpcut_grabcut" / "summary.csv").iloc[0]
     assert summary["error_percent"] == pytest.approx(per_video["error_grabcut"].mean(), abs=0.005)
+
+
+def test_the_plm_grabcut_readme_is_the_committed_results():
+    """results/davis2016_val/plm_grabcut/README.md: its table, per-video changes and the split of the 20 videos into
+    the 7 looked at and the 13 others are what the committed CSVs give."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "results" / "davis2016_val"
+    text = _prose(root / "plm_grabcut" / "README.md")
+    scores = {m: pd.read_csv(root / m / "per_sequence_results.csv").set_index("Sequence")[["J-Mean", "F-Mean"]]
+              for m in ("plm", "plm_grabcut")}
+    timing = {m: pd.read_csv(root / m / "timing.csv")["step_seconds_per_frame"].mean() for m in scores}
+    for method, label in (("plm", "PLM (`../plm/`)"), ("plm_grabcut", "PLM + GrabCut")):
+        j, f = scores[method].mean()
+        assert f"| {label} | {j:.3f} | {f:.3f} | {timing[method]:.2f} |" in text, method
+    change = scores["plm_grabcut"] - scores["plm"]
+    higher = (change > 0).sum()
+    assert f"J is higher on {higher['J-Mean']} of 20 videos, F on {higher['F-Mean']}" in text
+    for video in ("blackswan", "soapbox", "camel"):
+        assert f"{video} {change.loc[video, 'J-Mean']:+.3f}" in text and f"{change.loc[video, 'F-Mean']:+.3f}" in text
+    for video in ("horsejump-high", "cows", "kite-surf"):
+        assert f"{video} {change.loc[video, 'J-Mean']:+.3f}" in text, video
+    assert f"F {change.loc['cows', 'F-Mean']:+.3f}" in text
+    for video in ("breakdance", "drift-chicane", "kite-surf", "libby"):
+        assert f"{video} {scores['plm_grabcut'].loc[video, 'J-Mean']:.3f}" in text, video
+    others = [v for v in change.index if v not in GRABCUT_LOOKED_AT]
+    rest, looked = change.loc[others].mean(), change.loc[list(GRABCUT_LOOKED_AT)].mean()
+    assert (f"on the {len(others)} others the gain is {rest['J-Mean']:+.3f} J / {rest['F-Mean']:+.3f} F, on those 7 "
+            f"{looked['J-Mean']:+.3f} / {looked['F-Mean']:+.3f}") in text

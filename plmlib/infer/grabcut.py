@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from plmlib import crops
+
 from .stacking import DEFAULT_THRESHOLD
 
 MIN_SEED_PIXELS = 64  # fewer pixels of either side than this: too few to fit GrabCut's colour models (ours)
@@ -71,16 +73,15 @@ def check_levels(config: GrabCutConfig, level: float) -> None:
 
 
 def grabcut_region(foreground: np.ndarray, config: GrabCutConfig) -> tuple[int, int, int, int] | None:
-    """(y0, y1, x0, x1): the box of ``foreground`` enlarged by the margin, inside the frame; None when empty."""
-    rows = np.flatnonzero(foreground.any(axis=1))
-    if rows.size == 0:
+    """(y0, y1, x0, x1): the box of ``foreground`` (plmlib.crops.mask_box) enlarged by the margin, inside the frame;
+    None when empty."""
+    box = crops.mask_box(foreground)
+    if box is None:
         return None
-    cols = np.flatnonzero(foreground.any(axis=0))
-    side = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
-    margin = max(int(round(config.margin * side)), config.min_margin)
+    x0, y0, x1, y1 = (int(v) for v in box)
+    margin = max(int(round(config.margin * max(x1 - x0, y1 - y0))), config.min_margin)
     height, width = foreground.shape
-    return (max(rows[0] - margin, 0), min(rows[-1] + 1 + margin, height),
-            max(cols[0] - margin, 0), min(cols[-1] + 1 + margin, width))
+    return max(y0 - margin, 0), min(y1 + margin, height), max(x0 - margin, 0), min(x1 + margin, width)
 
 
 def grabcut_refine(probability: np.ndarray, frame: np.ndarray, config: GrabCutConfig | None = None,

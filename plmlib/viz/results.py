@@ -3,8 +3,8 @@
 - :func:`per_sequence_bars`: per-sequence J (or F) of ours beside the paper's (slides: "Quantitative results").
 - :func:`qualitative_grid`: input, ground truth and ours on a few frames of the paper's success and failure cases
   (slides: camel, paragliding-launch); needs DAVIS 2016 and our masks (``plm reproduce``'s ``--out`` folder).
-- J against frame index, ours with the leaderboard's published curves: :func:`plmlib.viz.drift.drift_figure`
-  with ``ours=("plm", "plm_p", "plm_grabcut")`` (the last is ours, not the paper's).
+- :func:`j_per_frame_figures`: J against frame index, ours (PLM, PLM_P, our PLM + GrabCut, BVS) with the
+  leaderboard's published curves (:func:`plmlib.viz.drift.drift_figure`).
 
     python -m plmlib.viz.results --davis-root $PLM_DAVIS_ROOT --masks outputs/davis2016_val   # writes figures/results_*.png
 """
@@ -23,6 +23,8 @@ from plmlib.tables import RESULTS, davis_table
 REPO = Path(__file__).resolve().parents[2]
 FIGURES = REPO / "figures"
 CASES = ("camel", "paragliding-launch")  # the slides' success and failure cases
+PER_FRAME_SEQUENCES = ("drift-chicane", *CASES)  # drift-chicane: where the traditional methods lose the car
+PER_FRAME_OURS = ("plm", "plm_p", "plm_grabcut")  # plm_grabcut: ours, not the paper's
 
 
 def per_sequence_bars(results: str | Path = RESULTS, measure: str = "J",
@@ -79,11 +81,22 @@ def qualitative_grid(davis_root: str | Path, masks: str | Path, method: str = "p
     return figure
 
 
+def j_per_frame_figures(results: str | Path = RESULTS,
+                        sequences: tuple[str, ...] = PER_FRAME_SEQUENCES) -> dict[str, Figure]:
+    """Per sequence, J per frame of those of ``PER_FRAME_OURS`` that were run and our BVS, beside the leaderboard's
+    PLM (the paper's entry, PLM_P) and BVS; empty when none of ours was run."""
+    from plmlib.viz.drift import drift_figure
+
+    ours = tuple(m for m in PER_FRAME_OURS if (Path(results) / m / "per_frame_results.csv").is_file())
+    if not ours:
+        return {}
+    return {sequence: drift_figure(sequence, results, ours=ours + ("bvs",), published=("plm", "bvs"),
+                                   title="J per frame on DAVIS 2016") for sequence in sequences}
+
+
 def save_figures(results: str | Path = RESULTS, davis_root: str | Path | None = None,
                  masks: str | Path | None = None, out: str | Path = FIGURES) -> list[Path]:
     """Write the results figures that the available inputs allow; returns their paths."""
-    from plmlib.viz.drift import drift_figure
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -91,13 +104,10 @@ def save_figures(results: str | Path = RESULTS, davis_root: str | Path | None = 
         path = out / f"results_per_sequence_{measure}.png"
         per_sequence_bars(results, measure).savefig(path, dpi=110)
         written.append(path)
-    ours = tuple(m for m in ("plm", "plm_p", "plm_grabcut") if (Path(results) / m / "per_frame_results.csv").is_file())
-    if ours:
-        for sequence in ("drift-chicane", "camel", "paragliding-launch"):
-            path = out / f"results_j_per_frame_{sequence}.png"
-            drift_figure(sequence, results, ours=ours + ("bvs",), published=("plm", "bvs"),
-                         title="J per frame on DAVIS 2016").savefig(path, dpi=110)
-            written.append(path)
+    for sequence, figure in j_per_frame_figures(results).items():
+        path = out / f"results_j_per_frame_{sequence}.png"
+        figure.savefig(path, dpi=110)
+        written.append(path)
     if davis_root is not None and masks is not None and (Path(masks) / "plm_p").is_dir():
         path = out / "results_qualitative.png"
         qualitative_grid(davis_root, masks).savefig(path, dpi=110)
