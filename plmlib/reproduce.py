@@ -75,6 +75,19 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
     return timings
 
 
+def variant_settings(variant: str, finetune_options: dict | None = None, candidates=None,
+                     threshold: float | None = None) -> dict:
+    """Every setting ``segment_davis`` ran ``variant`` with, defaults filled in (PLMSegmenter.settings: the
+    fine-tuning, candidates, threshold, PLM_P's filter, GrabCut ...), for the config beside its results. Built
+    from the segmenter's own defaults at this git SHA, so a later change of a default shows in the file."""
+    from plmlib.segmenter import create_segmenter
+
+    options = {"finetune_options": finetune_options, "candidates": candidates}
+    if threshold is not None:
+        options["threshold"] = float(threshold)
+    return create_segmenter(variant, **options).settings()
+
+
 def write_timing_csv(timings: list[dict], path: str | Path) -> Path:
     """One row per sequence: frames, fine-tuning seconds, seconds per frame (network, rest, whole step)."""
     columns = ["sequence", "frames", "finetune_seconds", "network_seconds_per_frame", "rest_seconds_per_frame",
@@ -143,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
             "threads": args.threads, "finetune": options or "defaults",
             "candidates": args.candidates or "defaults",
             "threshold": PLM_THRESHOLD if args.threshold is None else args.threshold,
+            "segmenter": variant_settings(variant, options, candidates, args.threshold),
             "command": " ".join(["plm", "reproduce", *sys.argv[2:]]),
         })
         print(f"{variant}:\n{report(evaluation, 'val')}")

@@ -34,6 +34,11 @@ def test_reproduce_segments_scores_and_resumes(setup, capsys):
         saved = yaml.safe_load((tmp / "results" / variant / "config.yaml").read_text())["config"]
         assert saved["checkpoint_sha256"] == sha256_file(checkpoint)  # which network made these numbers
         assert saved["threshold"] == PLM_THRESHOLD  # slides (h): the default, written down
+        settings = saved["segmenter"]  # every setting, defaults filled in
+        assert settings["method"] == variant and settings["threshold"] == PLM_THRESHOLD
+        assert settings["finetune_options"]["iterations"] == 3 and settings["candidates"]["box_threshold"] == 0.2
+        assert (settings["grabcut"] is not None) == (variant == "plm_grabcut")
+        assert (settings["postprocess"] is not None) == (variant == "plm_p")
         timing = pd.read_csv(tmp / "results" / variant / "timing.csv")
         assert len(timing) == 2 and (timing["finetune_seconds"] > 0).all()
         assert len(list((tmp / "masks" / variant / "synthetic-translate").glob("*.png"))) == 5

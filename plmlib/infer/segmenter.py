@@ -68,6 +68,11 @@ def _config(cls, value):
     return cls(**value)
 
 
+def _plain(value):
+    """Tuples (of tuples) as lists, for YAML."""
+    return [_plain(v) for v in value] if isinstance(value, (tuple, list)) else value
+
+
 def finetune_defaults(from_checkpoint: bool) -> dict:
     """Our fine-tuning defaults (plmlib.train.FinetuneConfig fields): a pre-trained network needs a small step,
     a fresh one (random FC layers and decoder) has everything to learn from the one frame."""
@@ -273,6 +278,22 @@ class PLMSegmenter(VideoSegmenter):
             net = finetune(config, sequence)
         self.timing["finetune_seconds"] += time.perf_counter() - started
         return net.to(self.device).eval()
+
+    def settings(self) -> dict:
+        """The settings this segmenter runs with, defaults filled in, as plain values for a config file (what
+        ``plm reproduce`` saves beside its results): method, fine-tuning options, candidates, stacking, threshold,
+        PLM_U's update period, PLM_P's and GrabCut's configs (None when off), keep_largest, seed. The network is
+        not in it: the caller records which one (a checkpoint's path and sha256)."""
+        def plain(config):
+            if config is None:
+                return None
+            return {f.name: _plain(getattr(config, f.name)) for f in fields(config)}
+
+        return {"method": self.name, "finetune": self.finetune,
+                "finetune_options": dict(self.finetune_options) if self.finetune else None,
+                "candidates": plain(self.candidates), "stacking": self.stacking, "threshold": self.threshold,
+                "update_every": self.update_every, "postprocess": plain(self.postprocess),
+                "grabcut": plain(self.grabcut), "keep_largest": self.keep_largest, "seed": self.seed}
 
     def timing_summary(self) -> dict:
         """Seconds: fine-tuning (total), and per frame the network, the rest and the whole step."""
