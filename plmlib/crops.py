@@ -50,6 +50,14 @@ def mask_box(mask: np.ndarray) -> Box | None:
     return (float(cols[0]), float(rows[0]), float(cols[-1] + 1), float(rows[-1] + 1))
 
 
+def padded_region(box: Box, margin: int, shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    """``(y0, y1, x0, x1)``: whole-pixel slices of ``box`` (from :func:`mask_box`) enlarged by ``margin`` pixels on
+    each side and clipped to an image of ``shape`` (H, W): the region a local refinement works in."""
+    x0, y0, x1, y1 = (int(v) for v in box)
+    height, width = shape[:2]
+    return max(y0 - margin, 0), min(y1 + margin, height), max(x0 - margin, 0), min(x1 + margin, width)
+
+
 def box_center(box: Box) -> tuple[float, float]:
     """``(cx, cy)`` of a box."""
     x0, y0, x1, y1 = box

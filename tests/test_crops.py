@@ -21,6 +21,14 @@ def test_mask_box_is_tight_and_exclusive():
     assert crops.mask_box(np.zeros((5, 5))) is None
 
 
+def test_padded_region_grows_by_the_margin_and_stays_inside():
+    m = rect_mask((40, 60), 10, 5, 21, 9)
+    y0, y1, x0, x1 = crops.padded_region(crops.mask_box(m), 3, m.shape)
+    assert (y0, y1, x0, x1) == (2, 12, 7, 24)
+    assert m[y0:y1, x0:x1].sum() == m.sum()  # the whole mask is inside
+    assert crops.padded_region(crops.mask_box(m), 50, m.shape) == (0, 40, 0, 60)  # clipped to the image
+
+
 def test_context_window_square_and_stretched():
     box = (100.0, 50.0, 140.0, 70.0)  # 40 x 20, centre (120, 60)
     w = crops.context_window(box, 1.5)

@@ -78,10 +78,8 @@ def grabcut_region(foreground: np.ndarray, config: GrabCutConfig) -> tuple[int, 
     box = crops.mask_box(foreground)
     if box is None:
         return None
-    x0, y0, x1, y1 = (int(v) for v in box)
-    margin = max(int(round(config.margin * max(x1 - x0, y1 - y0))), config.min_margin)
-    height, width = foreground.shape
-    return max(y0 - margin, 0), min(y1 + margin, height), max(x0 - margin, 0), min(x1 + margin, width)
+    margin = max(int(round(config.margin * max(crops.box_size(box)))), config.min_margin)
+    return crops.padded_region(box, margin, foreground.shape)
 
 
 def grabcut_refine(probability: np.ndarray, frame: np.ndarray, config: GrabCutConfig | None = None,

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from plmlib import crops
+
 from .stacking import DEFAULT_THRESHOLD
 
 WEIGHT_TYPES = ("exp", "iv1", "iv2", "cos", "jac", "off")
@@ -56,14 +58,10 @@ def weighted_median(probability: np.ndarray, frame: np.ndarray, config: Weighted
     c = config or WeightedMedianConfig()
     probability = np.asarray(probability, dtype=np.float32)
     out = probability.copy()
-    rows = np.flatnonzero((probability >= level).any(axis=1))
-    if rows.size == 0:
+    box = crops.mask_box(probability >= level)
+    if box is None:
         return out
-    cols = np.flatnonzero((probability >= level).any(axis=0))
-    height, width = probability.shape
-    margin = 2 * c.radius
-    y0, y1 = max(rows[0] - margin, 0), min(rows[-1] + 1 + margin, height)
-    x0, x1 = max(cols[0] - margin, 0), min(cols[-1] + 1 + margin, width)
+    y0, y1, x0, x1 = crops.padded_region(box, 2 * c.radius, probability.shape)
     scale = c.levels - 1
     src = np.round(probability[y0:y1, x0:x1] * scale).astype(np.uint8)
     guide = np.ascontiguousarray(frame[y0:y1, x0:x1, ::-1])  # OpenCV's channel order (the weights do not care)
