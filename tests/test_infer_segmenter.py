@@ -125,6 +125,20 @@ def test_flow_motion_keeps_tracking(video):
     assert j[1:20].mean() > 0.8, j
 
 
+def test_a_visual_tracker_window_keeps_an_object_the_box_leaves_behind(video):
+    frames, masks = video
+    frozen = {"position_damping": 0.0, "scale_damping": 0.0}  # the box never moves: the object walks out of it
+    alone = run(plm(candidates=frozen), frames[:20], masks[0])
+    helped_segmenter = plm(candidates={**frozen, "visual_tracker": "csrt"})
+    helped = run(helped_segmenter, frames[:20], masks[0])
+    # frames 8-14: the object is walking out of the frozen box's windows (then it is lost and found by the
+    # recovery grid); the tracker's window stays on it
+    j_alone = np.array([region_similarity(gt, m) for gt, m in zip(masks[8:15], alone[8:15])])
+    j_helped = np.array([region_similarity(gt, m) for gt, m in zip(masks[8:15], helped[8:15])])
+    assert j_alone.mean() < 0.3 and j_helped.mean() > 0.85, (j_alone, j_helped)
+    assert 3 < helped_segmenter.timing_summary()["windows_per_frame"] <= 4  # one more window, when it differs
+
+
 def test_a_lost_object_is_searched_for_in_the_whole_frame(video):
     frames, masks = video
     segmenter = plm()

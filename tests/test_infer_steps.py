@@ -8,7 +8,7 @@ import torch
 
 from plmlib import crops
 from plmlib.infer import (DEFAULT_JITTER, POSITION_JITTER, BoxTracker, CandidateConfig, Matcher, MotionEstimator,
-                          WeightedMedianConfig, jittered_windows, largest_component, merge_objects, recovery_windows,
+                          VisualTracker, WeightedMedianConfig, jittered_windows, largest_component, merge_objects, recovery_windows,
                           restore_and_stack, threshold, weighted_median)
 from plmlib.model import build_model
 
@@ -77,11 +77,43 @@ def test_box_tracker_is_lost_then_recovers():
     assert not tracker.lost and tracker.box == (10.0, 10.0, 45.0, 50.0)
 
 
+def test_a_second_box_adds_one_window_while_tracking():
+    shape = (144, 256)
+    tracker = BoxTracker(box_mask(shape, 100, 50, 140, 90))
+    own = tracker.windows()
+    elsewhere = (10.0, 10.0, 40.0, 40.0)
+    assert tracker.windows(elsewhere) == own + [jittered_windows(elsewhere, tracker.config)[0]]
+    assert tracker.windows(tracker.box) == own  # the same box adds nothing
+    tracker.update(np.zeros(shape, np.uint8))  # lost: the recovery grid already covers the frame
+    assert tracker.windows(elsewhere) == tracker.windows()
+
+
+def test_visual_tracker_follows_a_textured_object():
+    rng = np.random.default_rng(0)
+    texture = cv2.GaussianBlur((rng.random((40, 50, 3)) * 255).astype(np.uint8), (5, 5), 0)
+    first_mask = np.zeros((120, 200), np.uint8)
+    first_mask[30:70, 40:90] = 1
+    frames = []
+    for k in range(8):  # the object moves by (+6, +3) per frame over a flat background
+        frame = np.full((120, 200, 3), 80, np.uint8)
+        frame[30 + 3 * k:70 + 3 * k, 40 + 6 * k:90 + 6 * k] = texture
+        frames.append(frame)
+    tracker = VisualTracker(frames[0], first_mask)
+    for frame in frames[1:]:
+        box = tracker.update(frame)
+    x0, y0, x1, y1 = box
+    assert abs(x0 - 82) < 4 and abs(y0 - 51) < 4 and abs((x1 - x0) - 50) < 8, box
+    with pytest.raises(ValueError, match="first mask is empty"):
+        VisualTracker(frames[0], np.zeros_like(first_mask))
+
+
 def test_candidate_config_checks_its_fields():
     with pytest.raises(ValueError, match="jitter"):
         CandidateConfig(jitter=())
     with pytest.raises(ValueError, match="damping"):
         CandidateConfig(scale_damping=2.0)
+    with pytest.raises(ValueError, match="visual_tracker must be one of"):
+        CandidateConfig(visual_tracker="kcf")
 
 
 # ---- (c, d, e) responses ------------------------------------------------------------------------------------------

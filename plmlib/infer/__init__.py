@@ -20,7 +20,7 @@ import numpy as np
 
 from plmlib.segmenter import segment_video
 
-from .candidates import (DEFAULT_JITTER, POSITION_JITTER, BoxTracker, CandidateConfig, MotionEstimator,
+from .candidates import (DEFAULT_JITTER, POSITION_JITTER, BoxTracker, CandidateConfig, MotionEstimator, VisualTracker,
                          jittered_windows, largest_component, recovery_windows)
 from .grabcut import GrabCutConfig, grabcut_refine
 from .postprocess import WeightedMedianConfig, weighted_median
@@ -39,7 +39,7 @@ def segment_frames(frames: Iterable[np.ndarray], first_mask: np.ndarray, segment
 
 __all__ = [
     "BoxTracker", "CandidateConfig", "DEFAULT_JITTER", "DEFAULT_THRESHOLD", "GrabCutConfig", "POSITION_JITTER",
-    "Matcher", "MotionEstimator", "PLM_THRESHOLD", "PLMGrabCutSegmenter", "PLMPSegmenter", "PLMSegmenter",
+    "Matcher", "MotionEstimator", "PLM_THRESHOLD", "VisualTracker", "PLMGrabCutSegmenter", "PLMPSegmenter", "PLMSegmenter",
     "PLMUSegmenter", "WeightedMedianConfig", "jittered_windows", "grabcut_refine", "largest_component", "merge_objects",
     "recovery_windows", "restore_and_stack", "segment_frames", "threshold", "weighted_median",
 ]

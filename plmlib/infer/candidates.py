@@ -19,6 +19,13 @@ here is *our choice*, a named field of :class:`CandidateConfig` so that it can b
   shipped network fine-tuned with the defaults, no motion -> flow: horsejump-high 0.058 -> 0.072, soapbox
   0.290 -> 0.285; fine-tuned 200 steps with milder augmentation: horsejump-high 0.075 -> 0.098, soapbox
   0.266 -> 0.247, car-shadow 0.601 -> 0.598). The box there is lost because the network's mask shrinks, not lags.
+- **A second opinion** (``visual_tracker="csrt"``): a classical visual tracker (OpenCV's CSRT, Lukezic et al.,
+  CVPR 2017), started on the first frame's box and updated on every frame independently of the network, adds one
+  candidate window around its own box (the first of ``jitter``) while the object is tracked. Where the network's
+  box drifts off the object (grown into the background, shrunk to a part of it), that window still holds the
+  object, and the stacked map pulls the box back. Moving the box itself towards CSRT's (by its displacement, or
+  half way to its centre) did not help: on 8 val videos those were worse on half of them, the extra window better
+  on 7 of 8 (session 9, ad hoc; the full val run in results/ablations/visual_tracker/).
 - **Lost and recovery**: when a prediction holds (almost) nothing, the object is declared lost (occluded, or out of
   view). The next frames are searched with a **recovery grid** of windows of the last known size tiling the whole
   frame, until a component large enough is found again.
@@ -59,6 +66,7 @@ POSITION_JITTER: tuple[tuple[float, float, float], ...] = (
 
 
 MOTION_MODELS = ("flow", "none")
+VISUAL_TRACKERS = ("none", "csrt")
 
 
 @dataclass
@@ -92,6 +100,9 @@ class CandidateConfig:
       found_fraction      during recovery, a component is accepted when it holds at least this fraction of it
       recovery_overlap    overlap of neighbouring recovery windows (0: they tile the frame edge to edge)
       max_recovery_windows  at most this many recovery windows per frame (larger windows when needed)
+      visual_tracker      "csrt": one more window per frame around the box of OpenCV's CSRT tracker, followed
+                          from the first frame independently of the network (:class:`VisualTracker`); "none"
+                          (default): only the windows around the tracked box
     """
 
     context: float = crops.DEFAULT_CONTEXT
@@ -107,6 +118,7 @@ class CandidateConfig:
     found_fraction: float = 0.25
     recovery_overlap: float = 0.25
     max_recovery_windows: int = 15
+    visual_tracker: str = "none"
 
     def __post_init__(self) -> None:
         self.jitter = tuple(tuple(float(v) for v in j) for j in self.jitter)
@@ -118,6 +130,8 @@ class CandidateConfig:
             raise ValueError(f"max_scale_step must be >= 1, got {self.max_scale_step}")
         if self.motion not in MOTION_MODELS:
             raise ValueError(f"motion must be one of {MOTION_MODELS}, got {self.motion!r}")
+        if self.visual_tracker not in VISUAL_TRACKERS:
+            raise ValueError(f"visual_tracker must be one of {VISUAL_TRACKERS}, got {self.visual_tracker!r}")
         if not 0.0 <= self.recovery_overlap < 1.0 or self.max_recovery_windows < 1:
             raise ValueError("recovery_overlap must be in [0, 1) and max_recovery_windows >= 1")
 
@@ -197,11 +211,17 @@ class BoxTracker:
         self.lost = False
         self.lost_frames = 0
 
-    def windows(self) -> list[Window]:
-        """Slides (a, b): this frame's candidate windows."""
+    def windows(self, second_box: crops.Box | None = None) -> list[Window]:
+        """Slides (a, b): this frame's candidate windows; while tracking, plus the first jitter window around
+        ``second_box`` (a visual tracker's box, :class:`VisualTracker`) unless it is one of them already."""
         if self.lost:
             return recovery_windows(self.whole_box, self.frame_size, self.config)
-        return jittered_windows(self.box, self.config)
+        windows = jittered_windows(self.box, self.config)
+        if second_box is not None:
+            extra = jittered_windows(second_box, self.config)[0]
+            if extra not in windows:
+                windows.append(extra)
+        return windows
 
     def update(self, mask: np.ndarray) -> np.ndarray:
         """Re-estimate the box from this frame's binary mask; returns its largest component (H x W bool)."""
@@ -247,6 +267,35 @@ class BoxTracker:
         cx = ocx + c.position_damping * (ncx - ocx)
         cy = ocy + c.position_damping * (ncy - ocy)
         return crops.box_from_center(cx, cy, size(ow, nw), size(oh, nh))
+
+
+# ---------------------------------------------------------------------------------------------------------------- #
+# a second opinion on where the object is
+
+
+class VisualTracker:
+    """OpenCV's CSRT tracker (Lukezic et al., "Discriminative Correlation Filter with Channel and Spatial
+    Reliability", CVPR 2017) on one object, started from the first frame's mask (our choice: a box that does not
+    depend on the network's masks; CandidateConfig.visual_tracker)."""
+
+    def __init__(self, frame: np.ndarray, mask: np.ndarray):
+        box = crops.mask_box(np.asarray(mask) > 0)
+        if box is None:
+            raise ValueError("the first mask is empty: there is no box to track")
+        x0, y0, x1, y1 = (int(v) for v in box)
+        self.tracker = cv2.TrackerCSRT_create()
+        self.tracker.init(self._bgr(frame), (x0, y0, x1 - x0, y1 - y0))
+        self.box: crops.Box | None = box
+
+    @staticmethod
+    def _bgr(frame: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.asarray(frame, dtype=np.uint8)[..., ::-1])
+
+    def update(self, frame: np.ndarray) -> crops.Box | None:
+        """The object's box in ``frame`` (x0, y0, x1, y1), or None when CSRT reports it lost."""
+        found, (x, y, w, h) = self.tracker.update(self._bgr(frame))
+        self.box = (float(x), float(y), float(x + w), float(y + h)) if found and w > 0 and h > 0 else None
+        return self.box
 
 
 # ---------------------------------------------------------------------------------------------------------------- #

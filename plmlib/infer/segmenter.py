@@ -4,7 +4,8 @@
                                    Training", fine-tuning "using single frame"), crop the query, compute its vector once
     step(frame):                   per object,
         motion                     the box moved by the object's median optical flow (ours; candidates.motion)
-        (a, b) candidates          windows around the tracked box (or a recovery grid when the object was lost)
+        (a, b) candidates          windows around the tracked box (or a recovery grid when the object was lost),
+                                   [visual_tracker] plus one around a CSRT tracker's box (ours; candidates)
         (c, d, e) responses        the network's foreground probability of each window, batched
         (f) size restoring, (g) stacking   back into a full-frame map, averaged where windows overlap
         [PLM_P]                    weighted median filter guided by the frame
@@ -38,7 +39,7 @@ from plmlib.model import (PLMNet, build_model, default_device, load_checkpoint, 
                           shipped_path)
 from plmlib.segmenter import VideoSegmenter, check_first_mask, check_frame
 
-from .candidates import BoxTracker, CandidateConfig, MotionEstimator
+from .candidates import BoxTracker, CandidateConfig, MotionEstimator, VisualTracker
 from .grabcut import GrabCutConfig, check_levels, grabcut_refine
 from .postprocess import WeightedMedianConfig, weighted_median
 from .responses import Matcher
@@ -169,7 +170,7 @@ class PLMSegmenter(VideoSegmenter):
     # ------------------------------------------------------------------------------------------------------------
     def _start(self, frame: np.ndarray, mask: np.ndarray) -> None:
         """One matcher per object: fine-tuned network (unless told not to), query vector, box tracker."""
-        self.matchers, self.trackers = [], []
+        self.matchers, self.trackers, self.visual_trackers = [], [], []
         c = self.candidates
         for object_id in self.ids:
             object_mask = (mask == object_id).astype(np.uint8)
@@ -178,6 +179,8 @@ class PLMSegmenter(VideoSegmenter):
             matcher.set_query(frame, object_mask)
             self.matchers.append(matcher)
             self.trackers.append(BoxTracker(object_mask, c))
+            if c.visual_tracker == "csrt":
+                self.visual_trackers.append(VisualTracker(frame, object_mask))
         self.probabilities = np.stack([1.0 - (mask > 0)] + [(mask == i) for i in self.ids]).astype(np.float32)
         self.motion = MotionEstimator() if c.motion == "flow" else None
         self.previous_mask = mask
@@ -191,9 +194,10 @@ class PLMSegmenter(VideoSegmenter):
             shifts = self.motion.shifts(frame, [self.previous_mask == i for i in self.ids])
             for tracker, shift in zip(self.trackers, shifts):
                 tracker.predict(shift)
+        second_boxes = [v.update(frame) for v in self.visual_trackers] or [None] * len(self.trackers)
         maps = []
-        for matcher, tracker in zip(self.matchers, self.trackers):
-            windows = tracker.windows()                                      # (a, b)
+        for matcher, tracker, second_box in zip(self.matchers, self.trackers, second_boxes):
+            windows = tracker.windows(second_box)                            # (a, b)
             responses = matcher.responses(frame, windows)                    # (c, d, e)
             probability = restore_and_stack(responses, windows, self.size, self.stacking)  # (f, g)
             if self.postprocess is not None:                                 # PLM_P
