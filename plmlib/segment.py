@@ -109,9 +109,20 @@ def segment_sequence(
 
 
 def plm_options(checkpoint: str | Path | None = None, device: str | None = None, finetune: bool = True,
-                finetune_iterations: int | None = None) -> dict:
-    """Constructor options of the PLM methods from the command line's flags."""
+                finetune_iterations: int | None = None, candidates: list[str] | None = None) -> dict:
+    """Constructor options of the PLM methods from the command line's flags; ``candidates``: ``key=value``
+    strings of CandidateConfig fields (checked here: a ValueError names a wrong one)."""
     options: dict = {"finetune": finetune}
+    if candidates:
+        import dataclasses
+
+        from plmlib.infer.candidates import CandidateConfig
+        from plmlib.train.config import apply_overrides
+
+        config = apply_overrides(CandidateConfig(), candidates, option="--candidates")
+        defaults = CandidateConfig()
+        options["candidates"] = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
+                                 if getattr(config, f.name) != getattr(defaults, f.name)}
     if checkpoint is not None:
         options["checkpoint"] = None if str(checkpoint).lower() == "none" else str(checkpoint)
     if device is not None:
@@ -137,6 +148,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     plm.add_argument("--no-finetune", action="store_true", help="do not fine-tune on the first frame")
     plm.add_argument("--finetune-iterations", type=int, default=None, help="fine-tuning steps (default: 150 for a fresh model, 100 from a checkpoint; "
                           "see plmlib.infer.segmenter.finetune_defaults)")
+    plm.add_argument("--candidates", nargs="+", default=[], metavar="KEY=VALUE",
+                     help="CandidateConfig fields (plmlib.infer.candidates), e.g. visual_tracker=csrt motion=flow")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -145,10 +158,11 @@ def run(args: argparse.Namespace) -> int:
     if args.method in PLM_METHODS:
         if args.checkpoint is not None and args.checkpoint.lower() != "none" and not Path(args.checkpoint).is_file():
             raise FileNotFoundError(f"{args.checkpoint}: no such checkpoint file")
-        options = plm_options(args.checkpoint, args.device, not args.no_finetune, args.finetune_iterations)
-    elif args.checkpoint is not None or args.no_finetune or args.finetune_iterations is not None:
-        raise ValueError(f"--checkpoint, --no-finetune and --finetune-iterations apply to {', '.join(PLM_METHODS)}, "
-                         f"not to {args.method}")
+        options = plm_options(args.checkpoint, args.device, not args.no_finetune, args.finetune_iterations,
+                              args.candidates)
+    elif args.checkpoint is not None or args.no_finetune or args.finetune_iterations is not None or args.candidates:
+        raise ValueError(f"--checkpoint, --no-finetune, --finetune-iterations and --candidates apply to "
+                         f"{', '.join(PLM_METHODS)}, not to {args.method}")
     timing = segment_sequence(sequence, args.out, method=args.method, overlay=not args.no_overlay, fps=args.fps,
                               **options)
     save_config(args.out / "config.yaml", {"video": str(args.video), "mask": str(args.mask), "method": args.method,

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
+import yaml
 
 from plmlib.cli import main
 from plmlib.data.synthetic import blob_sprite, colour_texture, place
@@ -312,3 +313,10 @@ def test_plm_segment_command(tmp_path, video, capsys):
     assert "apply to plm" in capsys.readouterr().err
     assert main(argv[:-1] + ["--checkpoint", str(tmp_path / "none.pt")]) == 2
     assert "none.pt: no such checkpoint file" in capsys.readouterr().err
+    # candidate options: checked, applied, written down
+    assert main(argv + ["--candidates", "visual_tracker=kcf"]) == 2
+    assert "visual_tracker must be one of" in capsys.readouterr().err
+    assert main(argv + ["--out", str(tmp_path / "csrt"), "--candidates", "visual_tracker=csrt"]) == 0
+    saved = yaml.safe_load((tmp_path / "csrt" / "config.yaml").read_text())["config"]
+    assert saved["candidates"] == {"visual_tracker": "csrt"}
+    assert json.loads((tmp_path / "csrt" / "timing.json").read_text())["windows_per_frame"] > 3
