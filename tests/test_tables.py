@@ -316,3 +316,50 @@ def test_the_plm_grabcut_readme_is_the_committed_results():
     rest, looked = change.loc[others].mean(), change.loc[list(GRABCUT_LOOKED_AT)].mean()
     assert (f"on the {len(others)} others the gain is {rest['J-Mean']:+.3f} J / {rest['F-Mean']:+.3f} F, on those 7 "
             f"{looked['J-Mean']:+.3f} / {looked['F-Mean']:+.3f}") in text
+
+
+# The 10 val sequences looked at while the CSRT window was chosen (an ad hoc comparison of ways to use CSRT's box).
+VISUAL_TRACKER_LOOKED_AT = ("blackswan", "breakdance", "car-shadow", "dance-twirl", "dog", "drift-straight",
+                            "horsejump-high", "kite-surf", "libby", "soapbox")
+
+
+def test_the_visual_tracker_sentences_are_the_committed_results():
+    """README and results/ablations/README.md on the CSRT window (ours): paired with the committed PLM and PLM +
+    GrabCut results (same networks), means, counts, the 10 not looked at, timing and named videos from the CSVs."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme, ablations = _prose(root / "README.md"), _prose(root / "results" / "ablations" / "README.md")
+    base, window, timing = {}, {}, {}
+    for method in ("plm", "plm_grabcut"):
+        base[method] = pd.read_csv(root / "results" / "davis2016_val" / method / "per_sequence_results.csv")
+        window[method] = pd.read_csv(root / "results" / "ablations" / "visual_tracker" / method /
+                                     "per_sequence_results.csv")
+        base[method], window[method] = base[method].set_index("Sequence"), window[method].set_index("Sequence")
+        assert list(base[method].index) == list(window[method].index) and len(base[method]) == 20
+        timing[method] = [pd.read_csv(folder / method / "timing.csv")["step_seconds_per_frame"].mean()
+                          for folder in (root / "results" / "davis2016_val",
+                                         root / "results" / "ablations" / "visual_tracker")]
+        config = (root / "results" / "ablations" / "visual_tracker" / method / "config.yaml").read_text()
+        assert "visual_tracker: csrt" in config  # the run had the window on
+    rest = [s for s in base["plm"].index if s not in VISUAL_TRACKER_LOOKED_AT]
+    labels = {"plm": ("PLM", "PLM + CSRT window"), "plm_grabcut": ("PLM + GrabCut", "PLM + CSRT window + GrabCut")}
+    for method, (label, row_label) in labels.items():
+        b, w = base[method], window[method]
+        up = int((w["J-Mean"] > b["J-Mean"]).sum())
+        phrase = (f"{label} J {b['J-Mean'].mean():.3f} -> {w['J-Mean'].mean():.3f} (F {b['F-Mean'].mean():.3f} -> "
+                  f"{w['F-Mean'].mean():.3f}, J up on {up} of 20 videos)")
+        assert phrase in readme, phrase
+        row = (f"| {row_label} | {w['J-Mean'].mean():.3f} | {w['F-Mean'].mean():.3f} | {up} of 20 | "
+               f"{timing[method][1]:.2f} |")
+        assert row in ablations, row
+        gain = (w.loc[rest, "J-Mean"] - b.loc[rest, "J-Mean"]).mean()
+        assert f"{gain:+.3f} J to {label}" in ablations, method
+    gain = (window["plm_grabcut"].loc[rest, "J-Mean"] - base["plm_grabcut"].loc[rest, "J-Mean"]).mean()
+    assert f"{gain:+.3f} J on the {len(rest)} videos not looked at" in readme
+    assert f"at {timing['plm_grabcut'][1]:.2f} s per frame against {timing['plm_grabcut'][0]:.2f} s" in readme
+    change = window["plm_grabcut"]["J-Mean"] - base["plm_grabcut"]["J-Mean"]
+    for video in ("cows", "horsejump-high", "parkour"):
+        assert f"{video} {change.loc[video]:+.3f}" in ablations, video
+    for video in ("drift-chicane", "kite-surf"):
+        assert f"{video} {window['plm_grabcut'].loc[video, 'J-Mean']:.3f}" in ablations, video

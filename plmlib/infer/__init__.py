@@ -39,7 +39,7 @@ def segment_frames(frames: Iterable[np.ndarray], first_mask: np.ndarray, segment
 
 __all__ = [
     "BoxTracker", "CandidateConfig", "DEFAULT_JITTER", "DEFAULT_THRESHOLD", "GrabCutConfig", "POSITION_JITTER",
-    "Matcher", "MotionEstimator", "PLM_THRESHOLD", "VisualTracker", "PLMGrabCutSegmenter", "PLMPSegmenter", "PLMSegmenter",
-    "PLMUSegmenter", "WeightedMedianConfig", "jittered_windows", "grabcut_refine", "largest_component", "merge_objects",
-    "recovery_windows", "restore_and_stack", "segment_frames", "threshold", "weighted_median",
+    "Matcher", "MotionEstimator", "PLM_THRESHOLD", "PLMGrabCutSegmenter", "PLMPSegmenter", "PLMSegmenter",
+    "PLMUSegmenter", "VisualTracker", "WeightedMedianConfig", "jittered_windows", "grabcut_refine",
+    "largest_component", "merge_objects", "recovery_windows", "restore_and_stack", "segment_frames", "threshold", "weighted_median",
 ]
