@@ -150,6 +150,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                           "see plmlib.infer.segmenter.finetune_defaults)")
     plm.add_argument("--candidates", nargs="+", default=[], metavar="KEY=VALUE",
                      help="CandidateConfig fields (plmlib.infer.candidates), e.g. visual_tracker=csrt motion=flow")
+    from plmlib.cli import add_threads_option
+
+    add_threads_option(parser)  # the thread count changes the fine-tuning's float sums: set it to repeat a run
 
 
 def run(args: argparse.Namespace) -> int:
@@ -166,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     timing = segment_sequence(sequence, args.out, method=args.method, overlay=not args.no_overlay, fps=args.fps,
                               **options)
     save_config(args.out / "config.yaml", {"video": str(args.video), "mask": str(args.mask), "method": args.method,
-                                           **options})
+                                           "threads": args.threads, **options})
     line = (f"{timing['frames']} frames segmented with {args.method} in {timing['seconds']:.1f} s "
             f"({timing['seconds_per_frame']:.3f} s/frame)")
     if "finetune_seconds" in timing:

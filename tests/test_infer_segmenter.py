@@ -316,7 +316,7 @@ def test_plm_segment_command(tmp_path, video, capsys):
     # candidate options: checked, applied, written down
     assert main(argv + ["--candidates", "visual_tracker=kcf"]) == 2
     assert "visual_tracker must be one of" in capsys.readouterr().err
-    assert main(argv + ["--out", str(tmp_path / "csrt"), "--candidates", "visual_tracker=csrt"]) == 0
+    assert main(argv + ["--out", str(tmp_path / "csrt"), "--candidates", "visual_tracker=csrt", "--threads", "1"]) == 0
     saved = yaml.safe_load((tmp_path / "csrt" / "config.yaml").read_text())["config"]
-    assert saved["candidates"] == {"visual_tracker": "csrt"}
+    assert saved["candidates"] == {"visual_tracker": "csrt"} and saved["threads"] == 1
     assert json.loads((tmp_path / "csrt" / "timing.json").read_text())["windows_per_frame"] > 3
