@@ -8,8 +8,8 @@ import torch
 
 from plmlib import crops
 from plmlib.infer import (DEFAULT_JITTER, POSITION_JITTER, BoxTracker, CandidateConfig, Matcher, MotionEstimator,
-                          VisualTracker, WeightedMedianConfig, jittered_windows, largest_component, merge_objects, recovery_windows,
-                          restore_and_stack, threshold, weighted_median)
+                          VisualTracker, WeightedMedianConfig, jittered_windows, largest_component, merge_objects,
+                          recovery_windows, restore_and_stack, threshold, weighted_median)
 from plmlib.model import build_model
 
 

@@ -41,5 +41,6 @@ __all__ = [
     "BoxTracker", "CandidateConfig", "DEFAULT_JITTER", "DEFAULT_THRESHOLD", "GrabCutConfig", "POSITION_JITTER",
     "Matcher", "MotionEstimator", "PLM_THRESHOLD", "PLMGrabCutSegmenter", "PLMPSegmenter", "PLMSegmenter",
     "PLMUSegmenter", "VisualTracker", "WeightedMedianConfig", "jittered_windows", "grabcut_refine",
-    "largest_component", "merge_objects", "recovery_windows", "restore_and_stack", "segment_frames", "threshold", "weighted_median",
+    "largest_component", "merge_objects", "recovery_windows", "restore_and_stack", "segment_frames", "threshold",
+    "weighted_median",
 ]
