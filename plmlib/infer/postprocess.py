@@ -33,11 +33,11 @@ class WeightedMedianConfig:
       sigma        range standard deviation of the colour weight (OpenCV's default 25.5)
       weight_type  OpenCV's WMF weight: exp (exp(-|I1-I2|^2 / 2 sigma^2), default), iv1, iv2, cos, jac, off (unweighted)
       levels       the probability is quantised to this many levels (uint8: at most 256)
-      seed         OpenCV's random generator is set to this before every filter: OpenCV's implementation clusters
-                   the guide's colours with k-means drawn from that global generator, so without it a frame's map
-                   depended on what had run before in the process (on DAVIS car-shadow, a repeated call on the same
-                   frame changed about 2,500 of the mask's 33,000 pixels). Side effect: the generator is left
-                   re-seeded (as GrabCut leaves it, plmlib.infer.grabcut).
+      seed         OpenCV's random generator is set to this before every filter: OpenCV's implementation draws
+                   from that global generator (for a colour guide; a flat guide gives the same result every time),
+                   so without it a frame's map depended on what had run before in the process (on DAVIS
+                   car-shadow, a repeated call on the same frame changed about 2,500 of the mask's 33,000 pixels;
+                   seeded, none). Side effect: the generator is left re-seeded (as GrabCut leaves it).
     """
 
     radius: int = 10
