@@ -61,15 +61,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def configured_parser(argv: list[str]) -> argparse.ArgumentParser:
+    """The parser with the arguments of the command ``argv`` names added by its module (only that one's: the
+    others' modules are not imported)."""
     parser = build_parser()
-    # Find the chosen command and let its module add its arguments before parsing.
     chosen = next((a for a in argv if not a.startswith("-")), None)
     if chosen in COMMANDS:
         module = importlib.import_module(COMMANDS[chosen][0])
         subparser = parser._subparsers._group_actions[0].choices[chosen]  # noqa: SLF001
         module.configure_parser(subparser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = configured_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import fields, is_dataclass
+from dataclasses import asdict, fields, is_dataclass
 from pathlib import Path
 
 import numpy as np
@@ -67,11 +67,6 @@ def _config(cls, value):
     if unknown:
         raise TypeError(f"unknown {cls.__name__} fields: {sorted(unknown)}")
     return cls(**value)
-
-
-def _plain(value):
-    """Tuples (of tuples) as lists, for YAML."""
-    return [_plain(v) for v in value] if isinstance(value, (tuple, list)) else value
 
 
 def finetune_defaults(from_checkpoint: bool) -> dict:
@@ -289,9 +284,7 @@ class PLMSegmenter(VideoSegmenter):
         PLM_U's update period, PLM_P's and GrabCut's configs (None when off), keep_largest, seed. The network is
         not in it: the caller records which one (a checkpoint's path and sha256)."""
         def plain(config):
-            if config is None:
-                return None
-            return {f.name: _plain(getattr(config, f.name)) for f in fields(config)}
+            return None if config is None else asdict(config)
 
         return {"method": self.name, "finetune": self.finetune,
                 "finetune_options": dict(self.finetune_options) if self.finetune else None,
