@@ -2,27 +2,44 @@
 
 Each notebook in ``notebooks/`` (``00_overview.ipynb`` ...) has a cell tagged ``parameters`` with
 ``profile``, ``data_root`` and ``output_dir``. :func:`run_notebooks` executes them in order into
-``OUTPUT/executed/`` (the committed files are never modified by a run), with the working directory set to
-``notebooks/`` as nbval uses it. :func:`clean_notebook` strips what changes from run to run (execution
-counts and times, papermill's metadata) so that the committed notebooks, run under ``smoke``, diff cleanly.
+``OUTPUT/executed/`` with the working directory set to ``notebooks/`` as nbval uses it; everything a run writes
+(figures included) stays under ``OUTPUT``, so the checkout is left as it was. Two options write into the checkout,
+on purpose: ``--update-committed`` (the committed smoke outputs: executed with the parameters cell as it is, no
+injected cell, with :data:`plmlib.profiles.COMMITTED_THREADS` threads) and ``--refresh-figures`` (the committed
+``figures/``, from DAVIS 2016 only). :func:`clean_notebook` strips what changes from run to run (execution counts
+and times, papermill's metadata and injected parameters) so that the committed notebooks diff cleanly.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import shutil
 import time
 from pathlib import Path
 
 from plmlib.io import atomic_write
-from plmlib.profiles import PROFILES, REPO_ROOT
+from plmlib.profiles import COMMITTED_THREADS, PROFILES, REPO_ROOT, THREADS_ENV
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+FIGURES_DIR = REPO_ROOT / "figures"  # the committed figures, refreshed from DAVIS 2016 by --refresh-figures
+INJECTED_TAG = "injected-parameters"  # papermill's cell of run-time parameters: never committed
 
 
-def list_notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
-    """The course's notebooks, in order (``NN_name.ipynb``)."""
-    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+def list_notebooks(folder: str | Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The course's notebooks, in order (``NN_name.ipynb``); a FileNotFoundError that says where to get them when
+    ``folder`` holds none (plmlib installed from a wheel has no ``notebooks/`` beside it)."""
+    folder = Path(folder)
+    notebooks = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    if not notebooks:
+        raise FileNotFoundError(
+            f"no course notebooks (NN_name.ipynb) in {folder}: the course ships with plmlib's source (its top-level "
+            "notebooks/ folder), not with an installed package. Run plm notebooks from a clone of the source, "
+            "or pass --notebooks PATH/TO/notebooks"
+        )
+    return notebooks
 
 
 def clean_notebook(path: str | Path, keep_outputs: bool = True) -> None:
@@ -32,6 +49,7 @@ def clean_notebook(path: str | Path, keep_outputs: bool = True) -> None:
     notebook["metadata"].pop("papermill", None)
     notebook["metadata"].pop("widgets", None)
     notebook["metadata"].get("language_info", {}).pop("version", None)
+    notebook["cells"] = [c for c in notebook["cells"] if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
     for number, cell in enumerate(notebook["cells"], start=1):
         cell.setdefault("metadata", {})
         for key in ("papermill", "execution", "ExecuteTime", "collapsed", "scrolled"):
@@ -54,70 +72,122 @@ def run_notebooks(
     names: list[str] | None = None,
     data_root: str | None = None,
     update_committed: bool = False,
+    notebooks_dir: str | Path = NOTEBOOKS_DIR,
 ) -> list[dict]:
     """Execute the course under ``profile``; returns one timing record per notebook.
 
-    ``names``: a subset by prefix (``["00", "02"]``). ``update_committed``: write the executed, cleaned
-    notebooks back over ``notebooks/*.ipynb`` (how the committed smoke outputs are refreshed).
+    ``names``: a subset by prefix (``["00", "02"]``). ``update_committed``: execute the notebooks as committed
+    (the ``parameters`` cell unchanged, so ``smoke`` only, and :data:`COMMITTED_THREADS` threads) and write the
+    executed, cleaned notebooks back over ``notebooks/*.ipynb`` (how the committed smoke outputs are refreshed).
     """
     import papermill
 
+    if update_committed and profile != "smoke":
+        raise ValueError(f"--update-committed refreshes the committed smoke outputs: profile must be 'smoke', not {profile!r}")
     output_dir = Path(output_dir).resolve()
     executed_dir = output_dir / "executed"
-    executed_dir.mkdir(parents=True, exist_ok=True)
-    notebooks = list_notebooks()
+    notebooks = list_notebooks(notebooks_dir)
     if names:
         notebooks = [p for p in notebooks if any(p.name.startswith(n) for n in names)]
         if not notebooks:
-            raise ValueError(f"no notebook matches {names} in {NOTEBOOKS_DIR}")
+            raise ValueError(f"no notebook matches {names} in {notebooks_dir}")
+    executed_dir.mkdir(parents=True, exist_ok=True)
+    # Committed outputs: the parameters cell as committed (relative output_dir, no injected cell), fixed threads.
+    parameters = {} if update_committed else {"profile": profile, "data_root": data_root, "output_dir": str(output_dir)}
+    environment = {THREADS_ENV: str(COMMITTED_THREADS)} if update_committed else {}
     records = []
-    for notebook in notebooks:
-        target = executed_dir / notebook.name
-        started = time.perf_counter()
-        print(f"[{profile}] {notebook.name} ...", flush=True)
-        papermill.execute_notebook(
-            str(notebook),
-            str(target),
-            parameters={"profile": profile, "data_root": data_root, "output_dir": str(output_dir)},
-            cwd=str(NOTEBOOKS_DIR),
-            progress_bar=False,
-            kernel_name="python3",
-        )
-        seconds = time.perf_counter() - started
-        clean_notebook(target)
-        if update_committed:
-            with atomic_write(notebook) as tmp:
-                tmp.write_text(target.read_text())
-        records.append({"notebook": notebook.name, "profile": profile, "seconds": round(seconds, 1)})
-        print(f"[{profile}] {notebook.name} done in {seconds:.1f} s", flush=True)
+    with _environment(environment):
+        for number, notebook in enumerate(notebooks, start=1):
+            target = executed_dir / notebook.name
+            started = time.perf_counter()
+            print(f"[{profile}] {number}/{len(notebooks)} {notebook.name} ...", flush=True)
+            papermill.execute_notebook(
+                str(notebook),
+                str(target),
+                parameters=parameters,
+                cwd=str(Path(notebooks_dir)),
+                progress_bar=False,
+                kernel_name="python3",
+            )
+            seconds = time.perf_counter() - started
+            clean_notebook(target)
+            if update_committed:
+                with atomic_write(notebook) as tmp:
+                    tmp.write_text(target.read_text())
+            records.append({"notebook": notebook.name, "profile": profile, "seconds": round(seconds, 1)})
+            print(f"[{profile}] {notebook.name} done in {seconds:.1f} s", flush=True)
     with atomic_write(output_dir / "timings.json") as tmp:
         tmp.write_text(json.dumps(records, indent=2))
     return records
 
 
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    """Set environment variables for the kernels started inside the block (they inherit ours), then restore."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def refresh_figures(output_dir: str | Path, figures_dir: str | Path = FIGURES_DIR) -> list[Path]:
+    """Copy the figures of a DAVIS run (``output_dir/figures/*.png``) over the committed ``figures/``, each
+    atomically; returns the files written."""
+    written = []
+    for source in sorted((Path(output_dir) / "figures").glob("*.png")):
+        target = Path(figures_dir) / source.name
+        with atomic_write(target) as tmp:
+            shutil.copyfile(source, tmp)
+        written.append(target)
+    return written
+
+
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", default="classroom", choices=sorted(PROFILES))
-    parser.add_argument("--out", type=Path, default=Path("outputs/notebooks"), help="executed notebooks, figures, tables")
+    parser.add_argument("--out", type=Path, default=Path("outputs/notebooks"),
+                        help="executed notebooks, figures, tables (everything a run writes)")
     parser.add_argument("--only", default="", help="comma-separated notebook prefixes, e.g. 00,02")
     parser.add_argument("--data-root", default=None, help="DAVIS 2016 root (default: PLM_DAVIS_ROOT)")
+    parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,
+                        help=f"the course's folder (default: {NOTEBOOKS_DIR})")
     parser.add_argument(
         "--update-committed", action="store_true", help="write the executed notebooks back into notebooks/ (smoke)"
     )
+    parser.add_argument("--refresh-figures", action="store_true",
+                        help="then copy the run's figures over the committed figures/ (needs DAVIS 2016: classroom or paper)")
     parser.add_argument("--clean", action="store_true", help="only clean the committed notebooks' metadata")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.clean:
-        for notebook in list_notebooks():
+        for notebook in list_notebooks(args.notebooks):
             clean_notebook(notebook)
             print(f"cleaned {notebook}")
         return 0
+    if args.refresh_figures:
+        # The committed figures are DAVIS 2016's: refuse before any work rather than overwrite them with synthetic ones.
+        if args.profile == "smoke":
+            raise ValueError("--refresh-figures needs the classroom or paper profile on DAVIS 2016, not smoke")
+        from plmlib.data.roots import dataset_root
+
+        args.data_root = str(dataset_root("davis2016", args.data_root))
     names = [n.strip() for n in args.only.split(",") if n.strip()] or None
     started = time.perf_counter()
-    records = run_notebooks(args.profile, args.out, names, args.data_root, args.update_committed)
+    records = run_notebooks(args.profile, args.out, names, args.data_root, args.update_committed, args.notebooks)
     total = time.perf_counter() - started
     print(f"\n{len(records)} notebooks in {total:.0f} s under profile {args.profile!r}.")
     print(f"Executed notebooks: {Path(args.out) / 'executed'}")
-    print(f"Figures: {REPO_ROOT / 'figures' if PROFILES[args.profile].figures_in_repo else Path(args.out) / 'figures'}")
-    print(f"Tables and other outputs: {args.out}; timings in {Path(args.out) / 'timings.json'}")
+    print(f"Figures: {Path(args.out) / 'figures'}; tables and other outputs: {args.out}; "
+          f"timings in {Path(args.out) / 'timings.json'}")
+    if args.update_committed:
+        print(f"Committed notebooks updated in {args.notebooks} (smoke, {COMMITTED_THREADS} thread(s)).")
+    if args.refresh_figures:
+        written = refresh_figures(args.out)
+        print(f"{len(written)} committed figures refreshed in {FIGURES_DIR}.")
     return 0

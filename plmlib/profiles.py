@@ -12,6 +12,14 @@ classroom  DAVIS 2016 if present, else      a laptop CPU: minutes per notebook
            synthetic (said so)
 paper      DAVIS 2016, required             a GPU and the full data: the paper's protocol
 =========  ===============================  =====================================================
+
+Every profile writes only under ``output_dir`` (figures in ``output_dir/figures``): running the course never
+modifies the checkout. The committed ``figures/`` are refreshed on purpose, from DAVIS 2016, by
+``plm notebooks --refresh-figures`` (``make figures``).
+
+Threads: torch's default (the machine's cores) unless ``PLM_NUM_THREADS`` says otherwise. The committed smoke
+outputs are executed with :data:`COMMITTED_THREADS`; the test suite runs them with another count, a cheap stand-in
+for another CPU, so that nothing nbval compares can depend on float sums of training.
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ import numpy as np
 from plmlib.data.synthetic import DEFAULT_SIZE, SCENARIOS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+THREADS_ENV = "PLM_NUM_THREADS"  # torch CPU threads of a notebook run (unset: torch's default)
+COMMITTED_THREADS = 1  # the thread count the committed smoke outputs are executed with (plm notebooks --update-committed)
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,6 @@ class Profile:
     synthetic_size: tuple[int, int]
     scenarios: tuple[str, ...]
     davis_sequences: tuple[str, ...] | None  # val sequences to use; None = all 20
-    figures_in_repo: bool  # write figures to the repository's figures/ (else to output_dir/figures)
     progress: bool  # progress bars (off in smoke: nbval compares outputs)
 
 
@@ -54,7 +63,6 @@ PROFILES: dict[str, Profile] = {
         synthetic_size=DEFAULT_SIZE,
         scenarios=tuple(SCENARIOS),
         davis_sequences=None,
-        figures_in_repo=False,
         progress=False,
     ),
     "classroom": Profile(
@@ -66,7 +74,6 @@ PROFILES: dict[str, Profile] = {
         synthetic_size=DEFAULT_SIZE,
         scenarios=tuple(SCENARIOS),
         davis_sequences=("blackswan", "car-shadow", "drift-chicane", "camel", "paragliding-launch"),
-        figures_in_repo=True,
         progress=True,
     ),
     "paper": Profile(
@@ -78,7 +85,6 @@ PROFILES: dict[str, Profile] = {
         synthetic_size=DEFAULT_SIZE,
         scenarios=tuple(SCENARIOS),
         davis_sequences=None,
-        figures_in_repo=True,
         progress=True,
     ),
 }
@@ -95,6 +101,7 @@ class NotebookSettings:
     figures_dir: Path
     seed: int
     sequences: list[str] = field(default_factory=list)  # val sequences this profile uses
+    threads: int | None = None  # torch CPU threads set from PLM_NUM_THREADS (None: torch's default)
 
     def figure_path(self, name: str) -> Path:
         """Where a figure with the stable name ``name`` (e.g. ``"02_drift.png"``) is saved."""
@@ -114,6 +121,23 @@ def get_profile(name: str) -> Profile:
     return PROFILES[name]
 
 
+def apply_threads() -> int | None:
+    """Set torch's CPU threads from ``PLM_NUM_THREADS`` when it is set; returns the count set (None: unchanged)."""
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        threads = int(value)
+    except ValueError:
+        threads = 0
+    if threads < 1:
+        raise ValueError(f"{THREADS_ENV}={value!r}: expected a whole number >= 1")
+    import torch
+
+    torch.set_num_threads(threads)
+    return threads
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and (if installed) PyTorch, for repeatable runs."""
     random.seed(seed)
@@ -131,14 +155,17 @@ def notebook_settings(
     output_dir: str | os.PathLike = "outputs/notebooks",
     seed: int = 0,
 ) -> NotebookSettings:
-    """Resolve a notebook's parameters: the data to use, where outputs and figures go; seeds everything.
+    """Resolve a notebook's parameters: the data to use, where outputs and figures go; seeds everything and applies
+    ``PLM_NUM_THREADS``.
 
     DAVIS 2016 comes from ``data_root`` or ``PLM_DAVIS_ROOT`` when the profile uses it; otherwise the
-    profile's synthetic videos are generated once into ``output_dir/synthetic`` and reused.
+    profile's synthetic videos are generated once into ``output_dir/synthetic`` and reused. Figures go to
+    ``output_dir/figures``.
     """
     chosen = get_profile(profile)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
+    threads = apply_threads()
     seed_everything(seed)
     davis_root = data_root or os.environ.get("PLM_DAVIS_ROOT")
     if chosen.use_davis and davis_root:
@@ -158,9 +185,9 @@ def notebook_settings(
         root = _synthetic_root(chosen, output_dir / "synthetic", seed)
         names = [f"synthetic-{s}" for s in chosen.scenarios]
         dataset = "synthetic"
-    figures_dir = REPO_ROOT / "figures" if chosen.figures_in_repo else output_dir / "figures"
+    figures_dir = output_dir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
-    return NotebookSettings(chosen, dataset, Path(root), output_dir, figures_dir, seed, names)
+    return NotebookSettings(chosen, dataset, Path(root), output_dir, figures_dir, seed, names, threads)
 
 
 def _synthetic_root(profile: Profile, root: Path, seed: int) -> Path:

@@ -1,6 +1,6 @@
 """``plm segment``: segment any video from its first-frame mask and write DAVIS PNGs and an overlay video.
 
-    plm segment VIDEO --mask FIRST_MASK.png --out DIR [--method plm|plm_p|plm_u|plm_grabcut|bvs|flow|...]
+    plm segment VIDEO --mask FIRST_MASK.png --out DIR [--method plm_grabcut|plm|plm_p|plm_u|bvs|flow|...]
                       [--checkpoint MODEL.pt] [--device cpu|cuda] [--no-finetune]
 
 VIDEO is a folder of frames or a video file. The mask is a PNG id map (DAVIS 2016: one object; DAVIS 2017 style
@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from plmlib.data import Sequence, load_video
 from plmlib.io import atomic_write, write_mask, write_overlay_video
 from plmlib.provenance import save_config
-from plmlib.segmenter import METHODS, PLM_METHODS, create_segmenter, segment_video
+from plmlib.segmenter import DEFAULT_METHOD, METHODS, PLM_METHODS, create_segmenter, segment_video
 
 
 class _TimedFrames:
@@ -51,7 +51,7 @@ class _TimedFrames:
 def segment_sequence(
     sequence: Sequence,
     out_dir: str | Path,
-    method: str = "flow",
+    method: str = DEFAULT_METHOD,
     overlay: bool = True,
     fps: float = 10.0,
     progress: bool = True,
@@ -137,7 +137,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mask", required=True, type=Path,
                         help="the first frame's mask (PNG id map; several ids = several objects)")
     parser.add_argument("--out", required=True, type=Path, help="output folder for <frame>.png masks and overlay.mp4")
-    parser.add_argument("--method", default="flow", choices=sorted(METHODS), help="segmentation method")
+    parser.add_argument("--method", default=DEFAULT_METHOD, choices=sorted(METHODS),
+                        help=f"segmentation method (default {DEFAULT_METHOD}: our best PLM; fine-tunes first)")
     parser.add_argument("--no-overlay", action="store_true", help="do not write overlay.mp4")
     parser.add_argument("--fps", type=float, default=10.0, help="frame rate of the overlay video")
     plm = parser.add_argument_group(f"PLM methods ({', '.join(PLM_METHODS)})")

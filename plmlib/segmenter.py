@@ -31,6 +31,9 @@ METHODS: dict[str, str] = {
 # The PLM methods: one network each, fine-tuned on the first frame; they differ only after the network, so they can
 # share one fine-tuning (share_finetuning). plm_grabcut is ours, not the paper's (plmlib.infer.grabcut).
 PLM_METHODS = ("plm", "plm_p", "plm_u", "plm_grabcut")
+# The project's best PLM method on DAVIS 2016 val (results/davis2016_val, README Results): the default of plm segment,
+# plm demo's PLM row beside the paper's, and the widget.
+DEFAULT_METHOD = "plm_grabcut"
 
 
 class VideoSegmenter(ABC):

@@ -1,5 +1,8 @@
 """The ``plm`` command line, run in-process through ``plmlib.cli.main``."""
 
+import csv
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -50,12 +53,27 @@ def test_segment_writes_masks_overlay_and_config(tmp_path, capsys):
     frames = tmp_path / "ds" / "JPEGImages" / "480p" / "synthetic-translate"
     first = tmp_path / "ds" / "Annotations" / "480p" / "synthetic-translate" / "00000.png"
     out = tmp_path / "out"
-    assert main(["segment", str(frames), "--mask", str(first), "--out", str(out)]) == 0
+    assert main(["segment", str(frames), "--mask", str(first), "--out", str(out), "--method", "flow"]) == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == ["00000.png", "00001.png", "00002.png", "00003.png", "config.yaml", "overlay.mp4", "timing.json"]
     np.testing.assert_array_equal(read_mask(out / "00000.png"), read_mask(first))
     assert read_mask(out / "00003.png").sum() > 100
     assert "4 frames segmented with flow" in capsys.readouterr().out
+
+
+def test_segment_defaults_to_the_best_plm_method():
+    from plmlib.cli import configured_parser
+    from plmlib.segmenter import DEFAULT_METHOD, PLM_METHODS
+    from plmlib.widgets import PropagationSession
+
+    args = configured_parser(["segment"]).parse_args(["segment", "v.mp4", "--mask", "m.png", "--out", "o"])
+    assert args.method == DEFAULT_METHOD and DEFAULT_METHOD in PLM_METHODS
+    assert PropagationSession(np.zeros((2, 8, 8, 3), np.uint8)).method == DEFAULT_METHOD
+    # "best": the highest committed J-Mean on DAVIS 2016 val among the PLM methods
+    results = Path(__file__).resolve().parents[1] / "results" / "davis2016_val"
+    j = {m: float(next(csv.DictReader(open(results / m / "global_results.csv")))["J-Mean"])
+         for m in PLM_METHODS if (results / m / "global_results.csv").is_file()}
+    assert max(j, key=j.get) == DEFAULT_METHOD, j
 
 
 def test_segment_refuses_a_mask_of_another_size(tmp_path, capsys):

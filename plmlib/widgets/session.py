@@ -6,7 +6,7 @@ Everything the widget (``plmlib.widgets.view``) does goes through this class, so
     session.brush(0, [(40, 30), (60, 30)], radius=6)       # draw on the first frame (x, y pixels)
     session.undo()                                          # every edit can be undone
     session.use_ground_truth(0)                             # or take the dataset's mask, or import_mask(0, "a.png")
-    session.method = "flow"                                 # any name of plmlib.segmenter.METHODS
+    session.method = "flow"                                 # any of plmlib.segmenter.METHODS (default: DEFAULT_METHOD)
     session.propagate(0)                                    # frames 1.. from frame 0's mask
     session.brush(7, [(10, 10)], radius=5, erase=True)      # correct frame 7 ...
     session.propagate(7)                                    # ... and propagate again from there
@@ -32,7 +32,7 @@ import numpy as np
 from plmlib.io import FrameError, MaskError, check_mask_size, overlay_mask, read_mask, write_mask, write_overlay_video
 from plmlib.io.masks import DAVIS_PALETTE
 from plmlib.metrics.region import region_similarity
-from plmlib.segmenter import METHODS, VideoSegmenter, create_segmenter
+from plmlib.segmenter import DEFAULT_METHOD, METHODS, VideoSegmenter, create_segmenter
 
 OVERLAY_MODES = ("fill", "contour", "error")
 # Error colours against the ground truth (ours): found object green, false alarm red, missed object blue.
@@ -48,7 +48,7 @@ class PropagationSession:
     ``method`` / ``method_options``: what :meth:`propagate` runs (``create_segmenter(method, **method_options)``).
     """
 
-    def __init__(self, frames: SequenceABC, ground_truth: SequenceABC | None = None, method: str = "flow",
+    def __init__(self, frames: SequenceABC, ground_truth: SequenceABC | None = None, method: str = DEFAULT_METHOD,
                  method_options: dict | None = None, name: str = "video", frame_names: list[str] | None = None):
         if len(frames) < 1:
             raise FrameError("the video has no frames")
@@ -74,7 +74,8 @@ class PropagationSession:
         self._lock = threading.RLock()
 
     @classmethod
-    def from_sequence(cls, sequence, method: str = "flow", method_options: dict | None = None) -> PropagationSession:
+    def from_sequence(cls, sequence, method: str = DEFAULT_METHOD,
+                      method_options: dict | None = None) -> PropagationSession:
         """A session on a :class:`plmlib.data.Sequence` (synthetic, DAVIS, folder), its masks as ground truth."""
         return cls(sequence.frames, sequence.masks, method, method_options, sequence.name, sequence.frame_names)
 
