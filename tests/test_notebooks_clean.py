@@ -79,3 +79,29 @@ def test_notebook_settings_take_threads_from_the_environment(tmp_path, monkeypat
             notebook_settings("smoke", output_dir=tmp_path)
     finally:
         torch.set_num_threads(before)
+
+
+def test_plm_notebooks_without_the_course_says_where_it_is(tmp_path, capsys):
+    from plmlib.cli import main
+
+    assert main(["notebooks", "--notebooks", str(tmp_path), "--profile", "smoke"]) == 2
+    err = capsys.readouterr().err
+    assert f"no course notebooks (NN_name.ipynb) in {tmp_path}" in err and "--notebooks" in err
+
+
+def test_committed_figures_are_refreshed_only_on_purpose_and_only_from_davis(tmp_path, monkeypatch, capsys):
+    from plmlib.cli import main
+    from plmlib.course import refresh_figures, run_notebooks
+
+    monkeypatch.delenv("PLM_DAVIS_ROOT", raising=False)
+    assert main(["notebooks", "--profile", "classroom", "--refresh-figures", "--out", str(tmp_path / "o")]) == 2
+    assert "DAVIS 2016 not found" in capsys.readouterr().err and not (tmp_path / "o").exists()
+    assert main(["notebooks", "--profile", "smoke", "--refresh-figures", "--out", str(tmp_path / "o")]) == 2
+    with pytest.raises(ValueError, match="profile must be 'smoke'"):
+        run_notebooks("classroom", tmp_path / "o", update_committed=True)
+    (tmp_path / "run" / "figures").mkdir(parents=True)
+    (tmp_path / "run" / "figures" / "02_x.png").write_bytes(b"new")
+    (tmp_path / "committed").mkdir()
+    (tmp_path / "committed" / "02_x.png").write_bytes(b"old")
+    assert refresh_figures(tmp_path / "run", tmp_path / "committed") == [tmp_path / "committed" / "02_x.png"]
+    assert (tmp_path / "committed" / "02_x.png").read_bytes() == b"new"
