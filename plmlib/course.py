@@ -42,14 +42,16 @@ def list_notebooks(folder: str | Path = NOTEBOOKS_DIR) -> list[Path]:
     return notebooks
 
 
-def clean_notebook(path: str | Path, keep_outputs: bool = True) -> None:
-    """Remove volatile metadata from a notebook in place (atomically); outputs are kept unless told."""
+def clean_notebook(path: str | Path, keep_outputs: bool = True, keep_injected: bool = False) -> None:
+    """Remove volatile metadata and papermill's injected-parameters cell from a notebook in place (atomically);
+    outputs are kept unless told. ``keep_injected``: keep that cell (an executed copy says what it ran with)."""
     path = Path(path)
     notebook = json.loads(path.read_text())
     notebook["metadata"].pop("papermill", None)
     notebook["metadata"].pop("widgets", None)
     notebook["metadata"].get("language_info", {}).pop("version", None)
-    notebook["cells"] = [c for c in notebook["cells"] if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
+    if not keep_injected:
+        notebook["cells"] = [c for c in notebook["cells"] if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
     for number, cell in enumerate(notebook["cells"], start=1):
         cell.setdefault("metadata", {})
         for key in ("papermill", "execution", "ExecuteTime", "collapsed", "scrolled"):
@@ -110,7 +112,7 @@ def run_notebooks(
                 kernel_name="python3",
             )
             seconds = time.perf_counter() - started
-            clean_notebook(target)
+            clean_notebook(target, keep_injected=not update_committed)
             if update_committed:
                 with atomic_write(notebook) as tmp:
                     tmp.write_text(target.read_text())
