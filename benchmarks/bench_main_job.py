@@ -59,8 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         clone = Path(tmp) / "plmlib"
         subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True)
         for target in ("reproduce", "test"):
-            log = Path(tmp) / f"make-{target}.log"
-            print(f"make {target} in a fresh clone of {sha} ...", flush=True)
+            log = REPO / "outputs" / "bench_main_job" / f"make-{target}.log"  # outlives the temporary clone
+            log.parent.mkdir(parents=True, exist_ok=True)
+            print(f"make {target} in a fresh clone of {sha} (log: {log}) ...", flush=True)
             seconds, before, after = timed(["make", target, f"PYTHON={args.python}"], clone, log)
             status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True,
                                     text=True).stdout.strip()
@@ -71,9 +72,6 @@ def main(argv: list[str] | None = None) -> int:
                          "checkout_clean": not status, "date": datetime.date.today().isoformat(),
                          "note": args.note or ("first command: includes creating .venv" if target == "reproduce"
                                                else "reuses the .venv of make reproduce")})
-            kept = REPO / "outputs" / "bench_main_job" / log.name  # the log outlives the temporary clone
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(log, kept)
         if args.keep_demo is not None:
             args.keep_demo.mkdir(parents=True, exist_ok=True)
             for name in DEMO_FILES:

@@ -171,6 +171,23 @@ def test_export_writes_davis_pngs_and_an_overlay_video(session, tmp_path):
     assert not list(out.glob("*.partial*"))  # atomic writes leave nothing behind
 
 
+def test_an_export_replaces_an_earlier_one_whole_and_refuses_other_folders(session, tmp_path):
+    session.use_ground_truth(0)
+    session.propagate(0)
+    out = tmp_path / "export"
+    out.mkdir()
+    for i in range(20):  # an earlier export of a longer video: none of its masks may stay beside the new ones
+        write_mask(out / f"{i:05d}.png", np.ones((4, 4), np.uint8))
+    session.export(out, video=False)
+    assert sorted(p.name for p in out.iterdir()) == [f"{i:05d}.png" for i in range(8)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]  # no partial or old folder left
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("mine")
+    with pytest.raises(ValueError, match="notes: not an export folder"):
+        session.export(tmp_path / "notes")
+    assert (tmp_path / "notes" / "todo.txt").read_text() == "mine"
+
+
 # ---------------------------------------------------------------------------------------------------------------- #
 # the view, driven from Python
 def test_view_drives_the_session(video, tmp_path):

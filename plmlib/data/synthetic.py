@@ -264,22 +264,13 @@ def write_dataset(
     renamed to ``root`` when complete; an existing ``root`` is replaced only with ``overwrite=True``.
     Returns ``root``.
     """
-    import shutil
-    import tempfile
+    from plmlib.io import atomic_folder
 
     final = Path(root)
     if final.exists() and any(final.iterdir()) and not overwrite:
         raise FileExistsError(f"{final}: already exists and is not empty (pass overwrite=True / --overwrite)")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
-    try:
+    with atomic_folder(final) as partial:
         _write_layout(partial, val, train, n_frames, size, seed)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    if final.exists():
-        shutil.rmtree(final)
-    partial.rename(final)
     return final
 
 

@@ -1,6 +1,6 @@
 """Input and output: frames, videos, masks (DAVIS palette), overlays, atomic writes."""
 
-from plmlib.io.atomic import atomic_write
+from plmlib.io.atomic import atomic_folder, atomic_write
 from plmlib.io.errors import FrameError, MaskError
 from plmlib.io.frames import (
     IMAGE_EXTENSIONS,
@@ -30,6 +30,7 @@ __all__ = [
     "FrameFolder",
     "MaskError",
     "VideoFile",
+    "atomic_folder",
     "atomic_write",
     "check_mask_size",
     "list_images",

@@ -29,7 +29,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from plmlib.io import FrameError, MaskError, check_mask_size, overlay_mask, read_mask, write_mask, write_overlay_video
+from plmlib.io import (FrameError, MaskError, atomic_folder, check_mask_size, overlay_mask, read_mask, write_mask,
+                       write_overlay_video)
 from plmlib.io.masks import DAVIS_PALETTE
 from plmlib.metrics.region import region_similarity
 from plmlib.segmenter import DEFAULT_METHOD, METHODS, VideoSegmenter, create_segmenter
@@ -313,17 +314,26 @@ class PropagationSession:
     # export
     def export(self, out_dir: str | os.PathLike, video: bool = True, fps: float = 10.0, opacity: float = 0.5) -> Path:
         """Write every frame's mask as a DAVIS palette PNG (``<frame name>.png``) and, with ``video``, an overlay
-        mp4 (``overlay.mp4``), atomically. Every frame must have a mask (propagate first)."""
+        mp4 (``overlay.mp4``). Every frame must have a mask (propagate first). The folder is written whole: an
+        earlier export there is replaced (none of its masks is left beside the new ones); a folder that holds
+        anything else is refused."""
         missing = [i for i, m in enumerate(self.masks) if m is None]
         if missing:
             raise MaskError(f"{len(missing)} frame(s) have no mask yet (first: {missing[0]}): propagate before exporting")
         out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name, mask in zip(self.frame_names, self.masks):
-            write_mask(out_dir / f"{name}.png", mask)
-        if video:
-            frames = (self.frame(i) for i in range(len(self.frames)))
-            write_overlay_video(out_dir / "overlay.mp4", frames, self.masks, fps=fps, alpha=opacity)
+        if out_dir.exists():
+            if not out_dir.is_dir():
+                raise ValueError(f"{out_dir}: not an export folder (a file): export into a new folder")
+            others = sorted(p.name for p in out_dir.iterdir() if p.suffix != ".png" and p.name != "overlay.mp4")
+            if others:
+                raise ValueError(f"{out_dir}: not an export folder (it holds {', '.join(others[:3])}): export into "
+                                 "a new folder or an earlier export's")
+        with atomic_folder(out_dir) as partial:
+            for name, mask in zip(self.frame_names, self.masks):
+                write_mask(partial / f"{name}.png", mask)
+            if video:
+                frames = (self.frame(i) for i in range(len(self.frames)))
+                write_overlay_video(partial / "overlay.mp4", frames, self.masks, fps=fps, alpha=opacity)
         return out_dir
 
 
