@@ -46,3 +46,17 @@ def test_demo_writes_masks_overlays_scores_table_figure_and_config(tmp_path, cap
 def test_demo_refuses_an_unknown_method_before_any_work(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "d"), "--methods", "flow,nope"]) == 2
     assert "nope" in capsys.readouterr().err and not (tmp_path / "d").exists()
+
+
+def test_the_readme_states_the_committed_main_job_times_and_demo_table():
+    """The README's set-up numbers are the committed measurements (benchmarks/bench_main_job.py), not typed in."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    readme = (repo / "README.md").read_text()
+    latest = {row["command"]: row for row in csv.DictReader(open(repo / "results" / "benchmarks" / "main_job.csv"))}
+    for command in ("make reproduce", "make test"):
+        assert latest[command]["checkout_clean"] == "True"
+        assert f"`{command}` {float(latest[command]['wall_seconds']) / 60:.1f} min" in readme, command
+    table = [line for line in (repo / "results" / "demo" / "comparison.md").read_text().splitlines() if line.startswith("|")]
+    assert len(table) == 2 + len(DEMO_METHODS) and all(line in readme for line in table)
