@@ -23,7 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "protocol": ("plmlib.protocols", "the JumpCut (transfer 16 ahead) or SegTrack (IoU) protocol for any method"),
     "ablation": ("plmlib.ablation", "the paper's ablation (structures and inference variants) on DAVIS 2016 val"),
     "reproduce": ("plmlib.reproduce", "the paper's protocol on DAVIS 2016 val: fine-tune, segment (PLM variants), score"),
-    "release": ("plmlib.model.release", "export a training run's model as a compact release file, with its lineage"),
+    "release": ("plmlib.model.export", "export a training run's model as a compact release file, with its lineage"),
     "tables": ("plmlib.tables", "the paper's tables with our numbers beside them (results/tables/, CSV and Markdown)"),
     "train": ("plmlib.train.cli", "two-stage training: plm train pretrain ... / plm train finetune ..."),
 }

@@ -15,7 +15,6 @@ minutes on 2 cores; the table says what it was.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -120,8 +119,6 @@ def _write_outputs(out: Path, table: pd.DataFrame, per_video: pd.DataFrame, conf
     with atomic_write(out / "comparison.png") as tmp:
         figure.savefig(tmp, dpi=110)
     save_config(out / "config.yaml", config)
-    with atomic_write(out / "per_video_J.json") as tmp:
-        tmp.write_text(json.dumps(per_video.round(4).to_dict(), indent=2))
 
 
 def comparison_markdown(table: pd.DataFrame, config: dict) -> str:

@@ -166,11 +166,3 @@ def first_frame_fit(net: PLMNet, sequence: Sequence, frames: list[int] | tuple[i
                      "J": jaccard(probability >= threshold, truth)})
     net.train(was_training)
     return rows
-
-
-if __name__ == "__main__":  # python -m plmlib.train.finetune ... == plm train finetune ...
-    import sys
-
-    from .cli import main
-
-    raise SystemExit(main(["finetune", *sys.argv[1:]]))

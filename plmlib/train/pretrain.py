@@ -308,11 +308,3 @@ def pretrain(config: PretrainConfig | None = None) -> PLMNet:
 def replace(config: PretrainConfig, **changes: Any) -> PretrainConfig:
     """A copy of a config with top-level fields changed (e.g. ``replace(cfg, iterations=10)``)."""
     return dataclasses.replace(copy.deepcopy(config), **changes)
-
-
-if __name__ == "__main__":  # python -m plmlib.train.pretrain ... == plm train pretrain ...
-    import sys
-
-    from .cli import main
-
-    raise SystemExit(main(["pretrain", *sys.argv[1:]]))

@@ -1,0 +1,71 @@
+"""``plm release RUN_DIR``: export a training run's ``model.pt`` as a release file (:mod:`plmlib.model.release`), with
+the whole training lineage that made it as provenance.
+
+Its own module because it reads a training checkpoint (:mod:`plmlib.model.checkpoint`) and writes a release, and
+the checkpoint reader also reads releases: kept apart, neither of those two modules imports the other's command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from plmlib.provenance import git_sha
+
+from .checkpoint import load_checkpoint
+from .release import export_release, shipped_path
+from .weights import sha256_file
+
+
+def training_lineage(run_dir: str | Path) -> list[dict[str, Any]]:
+    """The training stages that made ``run_dir/model.pt``, first stage first.
+
+    Each run folder holds the config.yaml that plmlib.train wrote (config + provenance); a stage that started from
+    another run's model.pt (``config.model.checkpoint``) is preceded by that run's stages, followed recursively.
+    A starting checkpoint without a config.yaml beside it ends the chain with an entry saying so."""
+    import yaml
+
+    stages: list[dict[str, Any]] = []
+    run, seen = Path(run_dir), set()
+    while True:
+        config_path = run / "config.yaml"
+        if not config_path.is_file():
+            raise FileNotFoundError(f"{config_path}: no training config (expected a run folder written by "
+                                    "plm train, with config.yaml and model.pt)")
+        if run.resolve() in seen:
+            raise ValueError(f"{run}: the runs' checkpoints form a cycle")
+        seen.add(run.resolve())
+        saved = yaml.safe_load(config_path.read_text())
+        config, prov = saved.get("config", {}), saved.get("provenance", {})
+        parent = (config.get("model") or {}).get("checkpoint")
+        stages.insert(0, {"run": run.name, "stage": config.get("stage"), "iterations": config.get("iterations"),
+                          "seed": (config.get("run") or {}).get("seed"), "command": prov.get("command"),
+                          "git_sha": prov.get("git_sha"), "created": prov.get("created"),
+                          "starts_from": parent, "config": config})
+        if not parent:
+            return stages
+        parent_run = Path(parent).parent
+        if not (parent_run / "config.yaml").is_file():
+            stages.insert(0, {"checkpoint": parent, "note": "no config.yaml beside it: its training is not recorded"})
+            return stages
+        run = parent_run
+
+
+def configure_parser(parser) -> None:
+    parser.add_argument("run", type=Path, help="a training run folder (config.yaml and model.pt, from plm train)")
+    parser.add_argument("--out", type=Path, default=shipped_path(), help="release file to write "
+                        "(default: the one that ships, plmlib/weights/plm_davis2016.pt)")
+    parser.add_argument("--description", default="", help="one line saying what the model is")
+
+
+def run(args) -> int:
+    source = args.run / "model.pt"
+    if not source.is_file():
+        raise FileNotFoundError(f"{source}: no model.pt in the run folder (has the run finished?)")
+    provenance = {"name": args.out.stem, "description": args.description,
+                  "training": training_lineage(args.run), "exported_by": "plm release",
+                  "exported_at_git_sha": git_sha(), "source_checkpoint_sha256": sha256_file(source)}
+    path = export_release(load_checkpoint(source), args.out, provenance=provenance)
+    print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB) from {source}: "
+          f"{len(provenance['training'])} training stage(s)")
+    return 0
