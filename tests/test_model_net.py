@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from plmlib.model import PRESETS, PLMNet, build_model
 from plmlib.model.compressor import Compressor
-from plmlib.model.config import TAP_CHANNELS
+from plmlib.model.config import ENCODER_TAPS, TAP_CHANNELS
 
 torch.manual_seed(0)
 
@@ -28,8 +28,9 @@ def test_full_size_shapes_on_meta(name):
                    torch.empty(3, 3, cfg.crop_size, cfg.crop_size))
         out = model.trace(q, m, s)
     for t in cfg.taps:
-        side = cfg.crop_size // {"conv3_3": 4, "conv4_3": 8, "conv5_3": 16}[t]
-        assert out["query_features"][t].shape == (3, TAP_CHANNELS[t], side, side)
+        channels, stride = ENCODER_TAPS[cfg.encoder][t]
+        side = cfg.crop_size // stride
+        assert out["query_features"][t].shape == (3, channels, side, side)
         assert out["search_compressed"][t].shape == (3, cfg.tap_channels[t], side, side)
     assert out["query_vector"].shape == out["search_vector"].shape == (3, cfg.vector_size)
     assert out["logits"].shape == (3, 2, cfg.crop_size, cfg.crop_size)
@@ -169,12 +170,13 @@ def test_plm_s_uses_the_deepest_layer_only():
     assert model.config.vector_size == 32 * 8 * 8
 
 
-def test_encoder_split_then_resumed_equals_one_pass():
+@pytest.mark.parametrize("preset", ["plm", "plm_lite0"])
+def test_encoder_split_then_resumed_equals_one_pass(preset):
     """split(x, stop) + forward(input of layer stop, start=stop) = forward(x): what a partly cached pool relies on."""
-    encoder = build_model("plm", pretrained=False).encoder.eval()
+    encoder = build_model(preset, pretrained=False, fc_widths=(8, 8)).encoder.eval()
     x = torch.rand(2, 3, 64, 64)
     whole = encoder(x)
-    for block in range(1, 6):
+    for block in range(1, encoder.num_blocks + 1):
         stop = encoder.block_start(block)
         before, boundary_input = encoder.split(x, stop)
         after = encoder(boundary_input, start=stop)
@@ -185,3 +187,6 @@ def test_encoder_split_then_resumed_equals_one_pass():
     assert encoder.frozen_prefix() == 3
     encoder.freeze_blocks((2, 3, 4, 5))
     assert encoder.frozen_prefix() == 0
+    encoder.freeze_blocks(tuple(range(1, encoder.num_blocks + 1)))
+    assert encoder.frozen_prefix() == encoder.num_blocks
+    assert not any(p.requires_grad for p in encoder.parameters())

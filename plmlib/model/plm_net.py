@@ -20,10 +20,21 @@ import torch.nn.functional as F
 from torch import nn
 
 from .compressor import Compressor
-from .config import TAP_CHANNELS, PLMConfig
+from .config import PLMConfig
 from .decoder import ObjectDecoder, upsample_logits
+from .efficientnet_lite import EfficientNetLiteFeatures
 from .vgg import VGG16Features
 from .weights import input_transform
+
+
+def build_encoder(config: PLMConfig) -> VGG16Features | EfficientNetLiteFeatures:
+    """The encoder the config names, built up to its deepest tap (random weights: build_model loads them)."""
+    in_channels = 4 if config.query_input == "rgbm" else 3
+    if config.encoder == "vgg16":
+        return VGG16Features(config.taps, in_channels=in_channels)
+    if config.encoder == "efficientnet_lite0":
+        return EfficientNetLiteFeatures(config.taps, in_channels=in_channels)
+    raise ValueError(f"unknown encoder {config.encoder!r}")
 
 
 def _linear(n_in: int, n_out: int) -> nn.Linear:
@@ -43,9 +54,10 @@ class PLMNet(nn.Module):
         self.config = config
         c = config
         # One encoder and one compressor per tap: both branches call the same modules (one set of weights).
-        self.encoder = VGG16Features(c.taps, in_channels=4 if c.query_input == "rgbm" else 3)
+        self.encoder = build_encoder(c)
         self.compressors = nn.ModuleDict(
-            {t: Compressor(TAP_CHANNELS[t], c.compress_ratio, c.norm) for t in c.taps} if c.compressor else {})
+            {t: Compressor(c.encoder_channels[t], c.compress_ratio, c.norm, out_channels=c.tap_channels[t])
+             for t in c.taps} if c.compressor else {})
         # Matching: three FC layers on [query vector, search vector].
         self.fc1 = _linear(2 * c.vector_size, c.fc_widths[0])
         self.fc2 = _linear(c.fc_widths[0], c.fc_widths[1])
@@ -87,7 +99,8 @@ class PLMNet(nn.Module):
 
     # ---- the stages ---------------------------------------------------------------------------------------------
     def encode(self, rgb: torch.Tensor, mask: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """Shared VGG-16: {tap: (B, C, S/stride, S/stride)} (ReLU outputs). mask given = query branch."""
+        """Shared encoder (VGG-16: ReLU outputs; Lite0: stage outputs): {tap: (B, C, S/stride, S/stride)}.
+        mask given = query branch."""
         return self.encoder(self.prepare(rgb, mask))
 
     def compress(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -79,8 +79,6 @@ def export_release(model: PLMNet, path: str | Path, *, provenance: dict[str, Any
     (float16, format 2); with none changed the file is format 1."""
     from . import build_model
 
-    from .vgg import BLOCK_OF_INDEX
-
     config = model.config
     reference = build_model(PLMConfig.from_dict(config.to_dict()), pretrained=True)
     base = reference.state_dict()
@@ -90,7 +88,7 @@ def export_release(model: PLMNet, path: str | Path, *, provenance: dict[str, Any
     for name, tensor in model.state_dict().items():
         if name.startswith("encoder."):
             if not torch.equal(tensor.detach().cpu().float(), base[name].float()):
-                block = BLOCK_OF_INDEX[int(name.split(".")[2])]  # encoder.features.<index>.weight
+                block = model.encoder.block_of(name.removeprefix("encoder."))
                 if block in config.frozen_blocks:  # never trained: the weights found here are another copy
                     raise ValueError(f"the model's encoder block {block} is frozen but is not the untouched "
                                      f"{config.encoder_weights!r} weights found here ({name} differs): a release "

@@ -42,6 +42,8 @@ class VGG16Features(nn.Module):
     ``in_channels`` = 4 when the query mask is a 4th input channel.
     """
 
+    num_blocks = 5
+
     def __init__(self, taps: tuple[str, ...] = ("conv5_3",), in_channels: int = 3):
         super().__init__()
         layers: list[nn.Module] = []
@@ -97,6 +99,13 @@ class VGG16Features(nn.Module):
         """Index in ``features`` where VGG block ``block`` (1..5) begins (its first conv); len(features) when the
         encoder is not built that deep."""
         return min(CONV_INDEX[f"conv{block}_1"], len(self.features)) if block <= 5 else len(self.features)
+
+    def block_of(self, name: str) -> int:
+        """The VGG block (1..5) a parameter name of this module belongs to (``features.24.weight`` -> 5)."""
+        parts = name.split(".")
+        if parts[0] != "features" or int(parts[1]) not in BLOCK_OF_INDEX:
+            raise KeyError(f"{name} is not a VGG-16 encoder tensor")
+        return BLOCK_OF_INDEX[int(parts[1])]
 
     def frozen_prefix(self) -> int:
         """How many leading VGG blocks have no trainable parameter (0..5)."""

