@@ -190,3 +190,28 @@ def test_encoder_split_then_resumed_equals_one_pass(preset):
     encoder.freeze_blocks(tuple(range(1, encoder.num_blocks + 1)))
     assert encoder.frozen_prefix() == encoder.num_blocks
     assert not any(p.requires_grad for p in encoder.parameters())
+
+
+@pytest.mark.parametrize("preset", ["plm", "plm_lite0", "small"])
+def test_decoder_skip_reads_the_search_crops_shallow_features(preset):
+    """decoder_skip (ours): stages upsampling to strides 4 and 2 read the search branch's features there; the search
+    crop changes the logits through them even with the matching vector held fixed; the query's are never read."""
+    model = build_model(preset, pretrained=False, fc_widths=(8, 8), decoder_skip=True, seed=0).eval()
+    c = model.config
+    assert set(c.skip_layers) == {0, 1} and set(c.skip_layers.values()) <= set(c.encoder_taps)
+    assert set(c.encoder_taps) - set(c.taps) <= set(c.skip_layers.values())
+    q, m, s = crops(c)
+    with torch.no_grad():
+        out = model.trace(q, m, s)
+        assert out["logits"].shape == (2, 2, c.crop_size, c.crop_size)
+        assert set(model.compress(out["search_features"])) == set(c.taps)
+        # Same matched map, different search features: different logits (the skips are read).
+        other = model.encode(torch.rand_like(s))
+        assert not torch.allclose(model.decode(out["matched"], out["search_features"]),
+                                  model.decode(out["matched"], other))
+        with pytest.raises(ValueError, match="search branch"):
+            model.decode(out["matched"])
+    plain = build_model(preset, pretrained=False, fc_widths=(8, 8), seed=0)
+    assert not plain.config.skip_layers and plain.config.encoder_taps == plain.config.taps
+    with pytest.raises(ValueError, match="decoder"):
+        PRESETS[preset].replace(decoder=False, decoder_skip=True)

@@ -38,6 +38,16 @@ ENCODER_BLOCKS = {"vgg16": 5, "efficientnet_lite0": 7}  # what frozen_blocks cou
 PAPER_TWIN = {"stage3": "conv3_3", "stage5": "conv4_3", "stage7": "conv5_3"}
 DEFAULT_TAPS = {"vgg16": ("conv3_3", "conv4_3", "conv5_3"), "efficientnet_lite0": ("stage3", "stage5", "stage7")}
 
+# Every layer an encoder can return, shallow to deep (the taps above, plus the shallow ones the decoder's skips read).
+ENCODER_LAYERS: dict[str, dict[str, tuple[int, int]]] = {
+    "vgg16": dict(ENCODER_TAPS["vgg16"]),
+    "efficientnet_lite0": {"stage1": (16, 2), "stage2": (24, 4), **ENCODER_TAPS["efficientnet_lite0"]},
+}
+# decoder_skip (ours): the search crop's features the decoder may read, by stride (VGG-16: conv3_3 / conv2_2;
+# Lite0: stage2 / stage1), each projected to SKIP_CHANNELS by a 1x1 conv and ReLU.
+SKIP_LAYERS = {"vgg16": {4: "conv3_3", 2: "conv2_2"}, "efficientnet_lite0": {4: "stage2", 2: "stage1"}}
+SKIP_CHANNELS = 16
+
 NORM_KINDS = ("l2", "batch", "none")
 QUERY_INPUTS = ("masked", "rgbm")
 ENCODER_WEIGHTS = ("imagenet", "hed", "none")
@@ -70,6 +80,9 @@ class PLMConfig:
       decoder          convolutional object decoder (paper); False = the slides' decoder ablation: the FC output
                        is num_classes x m x m logits upsampled bilinearly to S x S.
       decoder_channels one entry per x2 upsampling stage (bilinear x2, 3x3 conv, ReLU), len = log2(S / m) (ours).
+      decoder_skip     ours, beyond the slides: after upsampling to stride 4 and 2, the decoder also reads the search
+                       crop's encoder features at that stride (SKIP_LAYERS), projected to SKIP_CHANNELS: boundaries
+                       from the image rather than from a 16 x 16 map alone.
       num_classes      2: background, foreground (per-pixel two-class cross-entropy).
       query_input      ``masked``: the query's background is set to the mean colour (0 after normalisation);
                        ``rgbm``: the mask enters as a 4th input channel (2*mask-1 for the query, 0 for the search).
@@ -94,6 +107,7 @@ class PLMConfig:
     map_channels: int = 16
     decoder: bool = True
     decoder_channels: tuple[int, ...] = (64, 32, 16)
+    decoder_skip: bool = False
     num_classes: int = 2
     query_input: str = "masked"
     encoder_weights: str = "hed"
@@ -147,6 +161,11 @@ class PLMConfig:
                 raise ValueError(f"decoder_channels needs log2(S/m) = {int(math.log2(up))} entries, "
                                  f"got {self.decoder_channels}")
         blocks = ENCODER_BLOCKS[self.encoder]
+        if self.decoder_skip and not self.decoder:
+            raise ValueError("decoder_skip needs the object decoder (decoder=True)")
+        if self.decoder_skip and not self.skip_layers:
+            raise ValueError(f"decoder_skip: no decoder stage upsamples to a stride the encoder has skip features "
+                             f"for ({sorted(SKIP_LAYERS[self.encoder])})")
         if not set(self.frozen_blocks) <= set(range(1, blocks + 1)):
             raise ValueError(f"frozen_blocks are the {self.encoder} encoder's blocks 1..{blocks}, "
                              f"got {self.frozen_blocks}")
@@ -173,6 +192,25 @@ class PLMConfig:
             area = (ENCODER_TAPS[self.encoder][t][1] // TAP_STRIDE[twin]) ** 2
             out[t] = TAP_CHANNELS[twin] // self.compress_ratio * area
         return out
+
+    @property
+    def skip_layers(self) -> dict[int, str]:
+        """decoder_skip: {decoder stage k: the encoder layer whose search features join it after its upsampling}."""
+        if not (self.decoder_skip and self.decoder):
+            return {}
+        out = {}
+        for k in range(len(self.decoder_channels)):
+            resolution = self.map_size * 2 ** (k + 1)
+            stride = self.crop_size // resolution
+            if self.crop_size % resolution == 0 and stride in SKIP_LAYERS[self.encoder]:
+                out[k] = SKIP_LAYERS[self.encoder][stride]
+        return out
+
+    @property
+    def encoder_taps(self) -> tuple[str, ...]:
+        """What the encoder returns, shallow to deep: the taps and the decoder's skip layers."""
+        wanted = set(self.taps) | set(self.skip_layers.values())
+        return tuple(t for t in ENCODER_LAYERS[self.encoder] if t in wanted)
 
     @property
     def tap_sizes(self) -> dict[str, int]:

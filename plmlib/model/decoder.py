@@ -13,25 +13,43 @@ from torch import nn
 
 
 class ObjectDecoder(nn.Module):
-    """(B, in_channels, m, m) -> (B, num_classes, m * 2**len(channels), same)."""
+    """(B, in_channels, m, m) -> (B, num_classes, m * 2**len(channels), same).
 
-    def __init__(self, in_channels: int, channels: tuple[int, ...], num_classes: int = 2):
+    ``skips`` (ours, PLMConfig.decoder_skip): {stage k: channels of a feature map concatenated, after a 1x1 conv to
+    ``skip_width`` channels and a ReLU, to stage k's upsampled input}."""
+
+    def __init__(self, in_channels: int, channels: tuple[int, ...], num_classes: int = 2,
+                 skips: dict[int, int] | None = None, skip_width: int = 16):
         super().__init__()
+        skips = dict(skips or {})
         stages = []
         c = in_channels
-        for out in channels:
+        for k, out in enumerate(channels):
+            extra = skip_width if k in skips else 0
             stages.append(nn.Sequential(nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
-                                        nn.Conv2d(c, out, kernel_size=3, padding=1), nn.ReLU(inplace=True)))
+                                        nn.Conv2d(c + extra, out, kernel_size=3, padding=1), nn.ReLU(inplace=True)))
             c = out
         self.stages = nn.Sequential(*stages)
+        self.skip_projections = nn.ModuleDict(
+            {str(k): nn.Sequential(nn.Conv2d(ch, skip_width, kernel_size=1), nn.ReLU()) for k, ch in skips.items()})
         self.classifier = nn.Conv2d(c, num_classes, kernel_size=1)
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
                 nn.init.zeros_(m.bias)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.stages(x))
+    def forward(self, x: torch.Tensor, skips: dict[int, torch.Tensor] | None = None) -> torch.Tensor:
+        """x: the matching map; ``skips``: {stage k: feature map at stage k's upsampled size} when built with skips."""
+        if not self.skip_projections:
+            return self.classifier(self.stages(x))
+        if skips is None or set(map(int, self.skip_projections)) - set(skips):
+            raise ValueError(f"this decoder reads skip features at stages {sorted(map(int, self.skip_projections))}")
+        for k, (upsample, conv, relu) in enumerate(self.stages):
+            x = upsample(x)
+            if str(k) in self.skip_projections:
+                x = torch.cat([x, self.skip_projections[str(k)](skips[k])], dim=1)
+            x = relu(conv(x))
+        return self.classifier(x)
 
 
 def upsample_logits(logits: torch.Tensor, size: int) -> torch.Tensor:

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .compressor import Compressor
-from .config import PLMConfig
+from .config import ENCODER_LAYERS, SKIP_CHANNELS, PLMConfig
 from .decoder import ObjectDecoder, upsample_logits
 from .efficientnet_lite import EfficientNetLiteFeatures
 from .vgg import VGG16Features
@@ -31,9 +31,9 @@ def build_encoder(config: PLMConfig) -> VGG16Features | EfficientNetLiteFeatures
     """The encoder the config names, built up to its deepest tap (random weights: build_model loads them)."""
     in_channels = 4 if config.query_input == "rgbm" else 3
     if config.encoder == "vgg16":
-        return VGG16Features(config.taps, in_channels=in_channels)
+        return VGG16Features(config.encoder_taps, in_channels=in_channels)
     if config.encoder == "efficientnet_lite0":
-        return EfficientNetLiteFeatures(config.taps, in_channels=in_channels)
+        return EfficientNetLiteFeatures(config.encoder_taps, in_channels=in_channels)
     raise ValueError(f"unknown encoder {config.encoder!r}")
 
 
@@ -63,7 +63,9 @@ class PLMNet(nn.Module):
         self.fc2 = _linear(c.fc_widths[0], c.fc_widths[1])
         self.fc3 = _linear(c.fc_widths[1], c.fc_out)
         self.dropout = nn.Dropout(c.fc_dropout)
-        self.decoder = ObjectDecoder(c.map_channels, c.decoder_channels, c.num_classes) if c.decoder else None
+        skips = {k: ENCODER_LAYERS[c.encoder][layer][0] for k, layer in c.skip_layers.items()}
+        self.decoder = (ObjectDecoder(c.map_channels, c.decoder_channels, c.num_classes, skips=skips,
+                                      skip_width=SKIP_CHANNELS) if c.decoder else None)
         # Input conversion (derived from the config, so not saved in state_dict).
         order, scale, shift = input_transform(c.encoder_weights)
         self.register_buffer("input_order", torch.tensor(order), persistent=False)
@@ -104,10 +106,11 @@ class PLMNet(nn.Module):
         return self.encoder(self.prepare(rgb, mask))
 
     def compress(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Shared compressors, one per tap: C channels -> C/16, ReLU, normalisation. Identity when disabled."""
+        """Shared compressors, one per tap: C channels -> C/16, ReLU, normalisation. Identity when disabled.
+        Only the taps (not the decoder's skip layers) are compressed."""
         if not self.config.compressor:
-            return dict(features)
-        return {t: self.compressors[t](f) for t, f in features.items()}
+            return {t: features[t] for t in self.config.taps}
+        return {t: self.compressors[t](features[t]) for t in self.config.taps}
 
     @staticmethod
     def flatten(compressed: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -133,11 +136,17 @@ class PLMNet(nn.Module):
             return F.relu(h).view(-1, c.map_channels, c.map_size, c.map_size)
         return h.view(-1, c.num_classes, c.map_size, c.map_size)
 
-    def decode(self, matched: torch.Tensor) -> torch.Tensor:
-        """Object decoder -> per-pixel logits (B, num_classes, S, S); without decoder a bilinear upsampling."""
+    def decode(self, matched: torch.Tensor, search_features: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """Object decoder -> per-pixel logits (B, num_classes, S, S); without decoder a bilinear upsampling.
+        ``search_features`` (the search branch's ``encode``) feeds the decoder's skips when decoder_skip is on."""
         if self.decoder is None:
             return upsample_logits(matched, self.config.crop_size)
-        return self.decoder(matched)
+        skips = self.config.skip_layers
+        if not skips:
+            return self.decoder(matched)
+        if search_features is None:
+            raise ValueError("decoder_skip: decode needs the search branch's encoder features")
+        return self.decoder(matched, {k: search_features[layer] for k, layer in skips.items()})
 
     # ---- whole passes -------------------------------------------------------------------------------------------
     def encode_query(self, query: torch.Tensor, query_mask: torch.Tensor) -> torch.Tensor:
@@ -146,7 +155,8 @@ class PLMNet(nn.Module):
 
     def segment(self, query_vec: torch.Tensor, search: torch.Tensor) -> torch.Tensor:
         """Logits for search crops (N, 3, S, S) against a query vector (1 or N, D) from ``encode_query``."""
-        return self.decode(self.match(query_vec, self.embed(search)))
+        features = self.encode(search)
+        return self.decode(self.match(query_vec, self.flatten(self.compress(features))), features)
 
     def forward(self, query: torch.Tensor, query_mask: torch.Tensor, search: torch.Tensor) -> torch.Tensor:
         """query (B, 3, S, S) RGB [0,1], query_mask (B, 1, S, S), search (B, 3, S, S) -> logits (B, K, S, S)."""
@@ -160,7 +170,7 @@ class PLMNet(nn.Module):
             out[f"{branch}_compressed"] = comp = self.compress(feats)
             out[f"{branch}_vector"] = self.flatten(comp)
         out["matched"] = m = self.match(out["query_vector"], out["search_vector"])
-        out["logits"] = logits = self.decode(m)
+        out["logits"] = logits = self.decode(m, out["search_features"])
         out["probability"] = self.foreground_probability(logits)
         return out
 

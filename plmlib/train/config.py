@@ -125,17 +125,21 @@ class ModelChoice:
       overrides    PLMConfig field overrides (e.g. {"fc_widths": [1024, 1024]})
       checkpoint   start from this checkpoint instead (pre-trained weights for fine-tuning)
       pretrained   load the preset's encoder weights (False: random encoder; ignored with a checkpoint)
-      frozen_blocks  VGG blocks not trained in this stage; None: the model config's
+      frozen_blocks  encoder blocks not trained in this stage (VGG blocks 1..5, Lite0 stages 1..7); "all": the
+                   whole encoder, whichever it is; None: the model config's
     """
 
     preset: str = "small"
     overrides: dict[str, Any] = field(default_factory=dict)
     checkpoint: str | None = None
     pretrained: bool = True
-    frozen_blocks: tuple[int, ...] | None = None
+    frozen_blocks: tuple[int, ...] | str | None = None
 
     def __post_init__(self) -> None:
-        if self.frozen_blocks is not None:
+        if isinstance(self.frozen_blocks, str):
+            if self.frozen_blocks != "all":
+                raise ValueError(f"frozen_blocks: a list of block numbers, 'all' or null, got {self.frozen_blocks!r}")
+        elif self.frozen_blocks is not None:
             self.frozen_blocks = tuple(self.frozen_blocks)
 
 
@@ -174,7 +178,7 @@ class FinetuneConfig:
     sequence: str = ""
     iterations: int = 200
     batch_size: int = 8
-    model: ModelChoice = field(default_factory=lambda: ModelChoice(frozen_blocks=(1, 2, 3, 4, 5)))
+    model: ModelChoice = field(default_factory=lambda: ModelChoice(frozen_blocks="all"))
     data: DataConfig = field(default_factory=lambda: DataConfig(split="val"))
     pairs: PairConfig = field(default_factory=lambda: PairConfig(
         window_from="same", query_aug=Augmentation(**vars(FINETUNE_QUERY_AUG)),

@@ -55,8 +55,8 @@ class FeaturePool:
                  refresh_fraction: float = 0.25, seed: int = 0, rank: int = 0, world: int = 1,
                  device: torch.device | str = "cpu", dtype: torch.dtype = torch.float16, progress: bool = True):
         if net.encoder.frozen_prefix() == 0:
-            raise ValueError("a feature pool needs the encoder frozen from VGG block 1 on (frozen_blocks=(1, 2, 3, "
-                             "4, 5), or a prefix such as (1, 2, 3, 4) to train the last block)")
+            raise ValueError("a feature pool needs the encoder frozen from its block 1 on (frozen_blocks='all', or a "
+                             "prefix such as (1, 2, 3, 4) to train the later blocks)")
         self.net, self.pairs, self.chunk = net, pairs, int(chunk)
         self.boundary = cache_boundary(net)
         self.partial = not encoder_is_frozen(net)  # trained blocks after the boundary: cache their input too

@@ -83,8 +83,10 @@ def build_net(choice: ModelChoice) -> PLMNet:
     else:
         net = build_model(choice.preset, pretrained=choice.pretrained, **dict(choice.overrides))
     if choice.frozen_blocks is not None:
-        net.encoder.freeze_blocks(tuple(choice.frozen_blocks))
-        net.config = net.config.replace(frozen_blocks=tuple(choice.frozen_blocks))
+        frozen = (tuple(range(1, net.encoder.num_blocks + 1)) if choice.frozen_blocks == "all"
+                  else tuple(choice.frozen_blocks))
+        net.encoder.freeze_blocks(frozen)
+        net.config = net.config.replace(frozen_blocks=frozen)
     return net
 
 
@@ -143,7 +145,7 @@ class PairForward(nn.Module):
         if "query_features" in batch:
             query = cached_taps(net, batch["query_features"], batch.get("query_boundary"))
             search = cached_taps(net, batch["search_features"], batch.get("search_boundary"))
-            return net.decode(net.match(net.flatten(net.compress(query)), net.flatten(net.compress(search))))
+            return net.decode(net.match(net.flatten(net.compress(query)), net.flatten(net.compress(search))), search)
         return net(batch["query"], batch["query_mask"], batch["search"])
 
 
