@@ -122,3 +122,23 @@ def test_davis_sample_pairs(davis_sample):
     item = ds[0]
     assert item["search"].shape == (3, 64, 64)
     assert 0 < float(item["query_mask"].mean()) < 1
+
+
+def test_colour_jitter_changes_colours_only_and_leaves_the_geometry():
+    """Augmentation.colour (ours): same windows and targets as without it, other pixel values; 0 is the identity."""
+    from plmlib.data import make_video
+    from plmlib.train.pairs import Augmentation, PairConfig, PairDataset, colour_jitter
+
+    seqs = [make_video("translate", n_frames=6, size=(96, 128), seed=0)]
+    plain = PairDataset(seqs, PairConfig(crop_size=64), seed=3)
+    cfg = PairConfig(crop_size=64)
+    cfg.query_aug.colour = cfg.search_aug.colour = 0.3
+    jittered = PairDataset(seqs, cfg, seed=3)
+    a, b = plain[5], jittered[5]
+    assert torch.equal(a["target"], b["target"]) and torch.equal(a["query_mask"], b["query_mask"])
+    assert not torch.allclose(a["search"], b["search"], atol=1e-3)
+    rgb = np.random.default_rng(0).integers(0, 256, size=(8, 8, 3), dtype=np.uint8)
+    assert np.array_equal(colour_jitter(rgb, 0.0, np.random.default_rng(1)), rgb)
+    out = colour_jitter(rgb, 0.5, np.random.default_rng(1))
+    assert out.dtype == np.uint8 and out.shape == rgb.shape and not np.array_equal(out, rgb)
+    assert Augmentation(colour=0.2).is_identity is False

@@ -48,16 +48,19 @@ class Augmentation:
       scale      the window's side times 2**u, u in [-scale, scale] (0.25: 0.84x .. 1.19x)
       rotate     rotation of the image about the window centre, degrees in [-rotate, rotate]
       flip       probability of a horizontal flip
+      colour     ours, beyond the slides: brightness, contrast and saturation each times 2**u, u in
+                 [-colour, colour] (drawn from a stream of their own: the geometric draws stay as without it)
     """
 
     translate: float = 0.0
     scale: float = 0.0
     rotate: float = 0.0
     flip: float = 0.0
+    colour: float = 0.0
 
     @property
     def is_identity(self) -> bool:
-        return not (self.translate or self.scale or self.rotate or self.flip)
+        return not (self.translate or self.scale or self.rotate or self.flip or self.colour)
 
 
 # Our default ranges. The search crop varies more than the query: at inference the query is always the exact
@@ -189,6 +192,20 @@ def augmented_crop(frame: np.ndarray, mask: np.ndarray, window, aug: Augmentatio
     return np.ascontiguousarray(rgb), np.ascontiguousarray(msk), window
 
 
+def colour_jitter(rgb: np.ndarray, amount: float, rng: np.random.Generator) -> np.ndarray:
+    """Brightness, contrast (about the crop's mean grey) and saturation (about each pixel's grey), each scaled by
+    2**u with u uniform in [-amount, amount]; uint8 in, uint8 out. Always draws 3 numbers."""
+    b, c, s = 2.0 ** (rng.uniform(-1.0, 1.0, size=3) * amount)
+    if not amount:
+        return rgb
+    x = rgb.astype(np.float32) * b
+    grey = x @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    x = (x - grey.mean()) * c + grey.mean()
+    grey = (grey - grey.mean()) * c + grey.mean()
+    x = (x - grey[..., None]) * s + grey[..., None]
+    return np.clip(np.round(x), 0, 255).astype(np.uint8)
+
+
 def _rotated_crop(frame: np.ndarray, mask: np.ndarray, window, degrees: float, size: int,
                   fill: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The S x S crop of ``window`` from the frame rotated by ``degrees`` about the window's centre (mask alike).
@@ -307,6 +324,10 @@ class PairDataset(Dataset):
             frame_j, mask_j = np.asarray(seq.frames[j]), np.asarray(seq.masks[j])
         s_window = crops.context_window(self._window_box(s, j), c.context, square=c.square, min_side=c.min_side)
         s_rgb, target, _ = augmented_crop(frame_j, mask_j, s_window, c.search_aug, rng, size, c.pad)
+        if c.query_aug.colour or c.search_aug.colour:
+            colour_rng = np.random.default_rng([self.seed, int(index), 2])
+            q_rgb = colour_jitter(q_rgb, c.query_aug.colour, colour_rng)
+            s_rgb = colour_jitter(s_rgb, c.search_aug.colour, colour_rng)
         return {
             "query": crops.image_to_tensor(q_rgb),
             "query_mask": crops.mask_to_tensor(q_mask),
