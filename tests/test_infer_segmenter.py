@@ -320,3 +320,22 @@ def test_plm_segment_command(tmp_path, video, capsys):
     saved = yaml.safe_load((tmp_path / "csrt" / "config.yaml").read_text())["config"]
     assert saved["candidates"] == {"visual_tracker": "csrt"} and saved["threads"] == 1
     assert json.loads((tmp_path / "csrt" / "timing.json").read_text())["windows_per_frame"] > 3
+
+
+def test_finetuning_a_network_in_memory_equals_fine_tuning_its_checkpoint(tmp_path):
+    """PLMSegmenter(model=net) copies the network in memory; it trains exactly as from net's checkpoint file, and
+    the network handed over is left untouched."""
+    from plmlib.data import make_video
+    from plmlib.model import build_model, save_checkpoint
+
+    video = make_video("translate", n_frames=2, size=(96, 128), seed=0)
+    net = build_model("small", pretrained=False, seed=0)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    path = save_checkpoint(tmp_path / "net.pt", net)
+    options = {"iterations": 3, "batch_size": 2, "cache.pool_size": 16}
+    a = PLMSegmenter(model=net, finetune_options=options).finetuned_network(video.frames[0], video.first_mask)
+    b = PLMSegmenter(checkpoint=path, finetune_options=options).finetuned_network(video.frames[0], video.first_mask)
+    for (name, x), y in zip(a.state_dict().items(), b.state_dict().values()):
+        torch.testing.assert_close(x, y, rtol=1e-6, atol=1e-6, msg=name)
+    assert any(not torch.equal(v, a.state_dict()[k]) for k, v in before.items())  # it did train
+    assert all(torch.equal(v, net.state_dict()[k]) for k, v in before.items())  # on a copy

@@ -35,8 +35,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from plmlib.model import (PLMNet, build_model, default_device, load_checkpoint, pretrained, save_checkpoint,
-                          shipped_path)
+from plmlib.model import PLMNet, build_model, default_device, load_checkpoint, pretrained, shipped_path
 from plmlib.segmenter import VideoSegmenter, check_first_mask, check_frame
 
 from .candidates import BoxTracker, CandidateConfig, MotionEstimator, VisualTracker
@@ -266,15 +265,14 @@ class PLMSegmenter(VideoSegmenter):
         sequence = Sequence(name="first-frame", frames=[frame], masks=[object_mask])
         with tempfile.TemporaryDirectory(prefix="plm-finetune-") as tmp:
             config.run.out_dir = str(Path(tmp) / "run")
-            if self.model is not None:  # a network in memory: handed over as a checkpoint
-                config.model.checkpoint = str(save_checkpoint(Path(tmp) / "base.pt", self.model))
-            elif self.checkpoint is not None:
+            if self.model is None and self.checkpoint is not None:
                 config.model.checkpoint = str(self.checkpoint)
-            elif self.shipped:
+            elif self.model is None and self.shipped:
                 config.model.checkpoint = str(shipped_path())
             from plmlib.train import finetune
 
-            net = finetune(config, sequence)
+            # A network in memory is copied, not written to a file and read back.
+            net = finetune(config, sequence, start=self.model, write_model=False)
         self.timing["finetune_seconds"] += time.perf_counter() - started
         return net.to(self.device).eval()
 

@@ -49,10 +49,14 @@ def pick_sequence(config: FinetuneConfig) -> Sequence:
                      f"(it has: {', '.join(s.name for s in sequences)})")
 
 
-def finetune(config: FinetuneConfig | None = None, sequence: Sequence | None = None) -> PLMNet:
+def finetune(config: FinetuneConfig | None = None, sequence: Sequence | None = None, *, start: PLMNet | None = None,
+             write_model: bool = True) -> PLMNet:
     """Fine-tune on the first frame of ``sequence`` (default: the one config.sequence names); returns the network.
 
-    Writes to config.run.out_dir: config.yaml, loss.csv, model.pt, and resumable checkpoints if checkpoint_every."""
+    ``start``: a network in memory to fine-tune a copy of, instead of ``config.model`` (its config's frozen_blocks
+    still apply; the saved config.yaml says "in memory" for the checkpoint).
+    Writes to config.run.out_dir: config.yaml, loss.csv, model.pt (unless ``write_model`` is False), and resumable
+    checkpoints if checkpoint_every."""
     config = copy.deepcopy(config or finetune_profile("smoke"))
     run = config.run
     device = default_device() if run.device == "auto" else torch.device(run.device)
@@ -61,7 +65,11 @@ def finetune(config: FinetuneConfig | None = None, sequence: Sequence | None = N
         torch.set_num_threads(run.threads)
     seed_everything(run.seed)
 
-    net = build_net(config.model).to(device)
+    if start is not None:
+        config.model.checkpoint = "in memory"
+        net = build_net(config.model, start=start).to(device)
+    else:
+        net = build_net(config.model).to(device)
     config.pairs.crop_size = net.config.crop_size
     sequence = sequence if sequence is not None else pick_sequence(config)
     out.mkdir(parents=True, exist_ok=True)
@@ -109,8 +117,9 @@ def finetune(config: FinetuneConfig | None = None, sequence: Sequence | None = N
                                               "pool": pool is not None})
     bar.close()
     log.close()
-    save_checkpoint(out / "model.pt", net, extra={"stage": "finetune", "sequence": sequence.name,
-                                                   "step": config.iterations, "train_config": config.to_dict()})
+    if write_model:
+        save_checkpoint(out / "model.pt", net, extra={"stage": "finetune", "sequence": sequence.name,
+                                                       "step": config.iterations, "train_config": config.to_dict()})
     net.eval()
     return net
 

@@ -75,10 +75,16 @@ def setup_distributed(device: str = "auto") -> Distributed:
     return Distributed(rank, world, local_rank, chosen, here)
 
 
-def build_net(choice: ModelChoice) -> PLMNet:
-    """The network of a stage: a preset (with overrides and its encoder weights) or a checkpoint; then the stage's
-    frozen blocks (recorded in the model's config, so checkpoints say what was trained)."""
-    if choice.checkpoint:
+def build_net(choice: ModelChoice, start: PLMNet | None = None) -> PLMNet:
+    """The network of a stage: a copy of ``start`` (a network in memory), else a checkpoint, else a preset (with
+    overrides and its encoder weights); then the stage's frozen blocks (recorded in the model's config, so
+    checkpoints say what was trained)."""
+    if start is not None:
+        net = copy.deepcopy(start).cpu()
+        for p in net.parameters():  # as a network rebuilt from its checkpoint: all trainable but frozen blocks
+            p.requires_grad_(True)
+        net.encoder.freeze_blocks(net.config.frozen_blocks)
+    elif choice.checkpoint:
         net = load_checkpoint(choice.checkpoint, map_location="cpu")
     else:
         net = build_model(choice.preset, pretrained=choice.pretrained, **dict(choice.overrides))
