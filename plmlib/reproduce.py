@@ -40,6 +40,7 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
     """
     from plmlib.data import Davis2016
     from plmlib.model import load_checkpoint, pretrained
+    from plmlib.model.release import resolve_network
     from plmlib.segment import segment_sequence
     from plmlib.segmenter import share_finetuning
 
@@ -59,7 +60,7 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
             timings += [json.loads((out / v / name / "timing.json").read_text()) for v in variants]
             continue
         if base is None:
-            base = load_checkpoint(checkpoint) if checkpoint is not None else pretrained()
+            base = load_checkpoint(resolve_network(checkpoint)) if checkpoint is not None else pretrained()
         sequence = dataset[name]
         network = {"model": base, "device": device, "finetune_options": finetune_options, "seed": seed}
         shared, finetune_seconds = share_finetuning(sequence.frames[0], sequence.first_mask, progress=progress,
@@ -107,7 +108,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--davis-root", default=None, help="DAVIS 2016 root (default: $PLM_DAVIS_ROOT)")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(PLM_METHODS))
-    parser.add_argument("--checkpoint", default=None, help="network to fine-tune (default: the shipped release)")
+    parser.add_argument("--checkpoint", default=None, help="network to fine-tune: a checkpoint or release file, or "
+                        "the name of a shipped model (default: the shipped default, plmlib.model.release.SHIPPED_NAME)")
     parser.add_argument("--sequences", nargs="+", default=None, help="val sequences (default: all 20)")
     parser.add_argument("--out", type=Path, default=Path("outputs/davis2016_val"), help="masks, resumable")
     parser.add_argument("--results", type=Path, default=Path("results/davis2016_val"), help="scores and configs")
@@ -129,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     from plmlib.infer.segmenter import PLM_THRESHOLD
     from plmlib.train.config import apply_overrides
     from plmlib.metrics.evaluate import evaluate, report, write_csvs
-    from plmlib.model.release import shipped_path
+    from plmlib.model.release import SHIPPED_NAME, resolve_network, shipped_path
     from plmlib.model.weights import sha256_file
 
     root = dataset_root("davis2016", args.davis_root)
@@ -150,8 +152,8 @@ def run(args: argparse.Namespace) -> int:
         write_csvs(evaluation, target, per_frame=True)
         write_timing_csv([t for t in timings if t["method"] == variant], target / "timing.csv")
         save_config(target / "config.yaml", {
-            "variant": variant, "checkpoint": args.checkpoint or "shipped release (plmlib/weights/plm_davis2016.pt)",
-            "checkpoint_sha256": sha256_file(args.checkpoint or shipped_path()),
+            "variant": variant, "checkpoint": args.checkpoint or f"shipped release ({SHIPPED_NAME})",
+            "checkpoint_sha256": sha256_file(resolve_network(args.checkpoint) if args.checkpoint else shipped_path()),
             "dataset": "DAVIS 2016 val, 480p", "sequences": args.sequences or "all 20", "device": args.device,
             "threads": args.threads, "finetune": options or "defaults",
             "candidates": args.candidates or "defaults",

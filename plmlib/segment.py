@@ -143,7 +143,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fps", type=float, default=10.0, help="frame rate of the overlay video")
     plm = parser.add_argument_group(f"PLM methods ({', '.join(PLM_METHODS)})")
     plm.add_argument("--checkpoint", default=None,
-                     help="plmlib checkpoint or release to start from (default: the shipped pre-trained release; "
+                     help="plmlib checkpoint or release to start from, or a shipped model's name (plmlib/weights/; "
+                          "default: the shipped default release; "
                           "'none': a fresh 'small' model with hed encoder weights, fine-tuned on the first frame)")
     plm.add_argument("--device", default=None, help="cpu, cuda, mps (default: cuda > mps > cpu)")
     plm.add_argument("--no-finetune", action="store_true", help="do not fine-tune on the first frame")

@@ -36,6 +36,7 @@ import numpy as np
 import torch
 
 from plmlib.model import PLMNet, build_model, default_device, load_checkpoint, pretrained, shipped_path
+from plmlib.model.release import resolve_network
 from plmlib.segmenter import VideoSegmenter, check_first_mask, check_frame
 
 from .candidates import BoxTracker, CandidateConfig, MotionEstimator, VisualTracker
@@ -128,7 +129,7 @@ class PLMSegmenter(VideoSegmenter):
                  pretrained_network: bool | None = None):
         super().__init__()
         self.device = default_device() if device is None else torch.device(device)
-        self.checkpoint = None if checkpoint is None or checkpoint == SHIPPED else Path(checkpoint)
+        self.checkpoint = None if checkpoint is None or checkpoint == SHIPPED else resolve_network(checkpoint)
         self.shipped = model is None and checkpoint == SHIPPED
         self.preset = preset
         self.model = model  # None: built from checkpoint or preset when first needed

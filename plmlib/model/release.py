@@ -165,6 +165,22 @@ def shipped_path(name: str = SHIPPED_NAME) -> Path:
     return SHIPPED_DIR / f"{name}.pt"
 
 
+def shipped_names() -> list[str]:
+    """The releases that ship inside the package, by name (plmlib/weights/<name>.pt; SHIPPED_NAME is the default)."""
+    return sorted(p.stem for p in SHIPPED_DIR.glob("*.pt"))
+
+
+def resolve_network(value: str | Path) -> Path:
+    """A ``--checkpoint`` value as a file: the name of a shipped release (``shipped_names()``), else a path."""
+    if isinstance(value, str) and value in shipped_names():
+        return shipped_path(value)
+    path = Path(value)
+    if not path.is_file():
+        raise FileNotFoundError(f"{value}: neither a checkpoint or release file nor a shipped model "
+                                f"({', '.join(shipped_names())})")
+    return path
+
+
 def pretrained(name: str = SHIPPED_NAME, map_location: str | torch.device | None = "cpu") -> PLMNet:
     """The pre-trained PLM network that ships with plmlib (see plmlib/weights/README.md for how it was made)."""
     path = shipped_path(name)
