@@ -176,3 +176,17 @@ def test_committed_results_were_made_by_the_shipped_model(variant):
     saved = yaml.safe_load(config.read_text())["config"]
     assert saved["checkpoint"].startswith("shipped release")
     assert saved["checkpoint_sha256"] == sha256_file(shipped_path()), f"{config} was made by another network"
+
+
+def test_a_shipped_model_is_named_like_a_checkpoint(tmp_path):
+    """--checkpoint NAME: the name of a release in plmlib/weights/ is its file; any other value must be a file."""
+    from plmlib.model.release import SHIPPED_NAME, resolve_network, shipped_names
+
+    assert SHIPPED_NAME in shipped_names() and "plm_davis2016" in shipped_names()
+    for name in shipped_names():
+        assert resolve_network(name) == shipped_path(name)
+    own = tmp_path / "mine.pt"
+    own.write_bytes(b"x")
+    assert resolve_network(str(own)) == own
+    with pytest.raises(FileNotFoundError, match="shipped model"):
+        resolve_network("no_such_model")
