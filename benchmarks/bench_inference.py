@@ -56,15 +56,24 @@ def davis_sequence(name: str):
     return None
 
 
-def speed(method: str, sequence, frames: int, finetune: bool, threads: int, preset: str | None = None) -> dict:
-    """One method on the first ``frames`` frames of ``sequence``; timings from the segmenter's own counters."""
+def speed(method: str, sequence, frames: int, finetune: bool, threads: int, preset: str | None = None,
+          checkpoint: str | None = None) -> dict:
+    """One method on the first ``frames`` frames of ``sequence``; timings from the segmenter's own counters.
+    ``checkpoint``: a shipped model's name or a file (None: the shipped default); ``preset``: a fresh network."""
     import torch
 
     from plmlib.segmenter import create_segmenter
 
     torch.set_num_threads(threads)
     load_before = os.getloadavg()[0]
-    network = {"checkpoint": None, "preset": preset} if preset else {}  # default: the shipped release
+    if preset:
+        network, described = {"checkpoint": None, "preset": preset}, f"preset {preset}"
+    elif checkpoint:
+        network, described = {"checkpoint": checkpoint}, f"network {checkpoint}"
+    else:
+        from plmlib.model.release import SHIPPED_NAME
+
+        network, described = {}, f"shipped release {SHIPPED_NAME}"
     segmenter = create_segmenter(method, device="cpu", finetune=finetune, **network)
     started = time.perf_counter()
     segmenter.start(np.asarray(sequence.frames[0]), sequence.first_mask)
@@ -84,7 +93,7 @@ def speed(method: str, sequence, frames: int, finetune: bool, threads: int, pres
         "rest_seconds_per_frame": summary["rest_seconds_per_frame"],
         "seconds_per_frame": summary["step_seconds_per_frame"],
         "cpu_seconds_per_frame": round(cpu, 4),
-        "note": f"{sequence.name}; {'preset ' + preset if preset else 'shipped release'}; {'fine-tuned' if finetune else 'not fine-tuned'}; "
+        "note": f"{sequence.name}; {described}; {'fine-tuned' if finetune else 'not fine-tuned'}; "
                 f"wall {time.perf_counter() - started:.1f} s; load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}",
     }
 
@@ -161,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="8 frames, memory 20 vs 100")
     parser.add_argument("--no-memory", action="store_true", help="speed rows only")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--checkpoint", default=None, help="the network of the first rows: a shipped model's name or "
+                        "a file (default: the shipped default)")
+    parser.add_argument("--only-checkpoint", action="store_true", help="time only that network's rows (PLM, PLM_P, "
+                        "PLM + GrabCut), not the fresh small and paper-sized ones")
+    parser.add_argument("--append", action="store_true", help="add this run's rows to --out, keeping its earlier rows "
+                        "(e.g. one network's rows beside another's)")
     parser.add_argument("--memory-child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     size = tuple(int(v) for v in args.size.split("x"))
@@ -180,9 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     # the default network (the shipped release, fine-tuned), then a fresh small one, then the paper-sized one
     # (S = 128, FC 4096) without fine-tuning
-    for method, finetune, preset in (("plm", True, None), ("plm_p", True, None), ("plm_grabcut", True, None),
-                                     ("plm", True, "small"), ("plm", False, "plm")):
-        row = speed(method, sequence, frames, finetune, args.threads, preset)
+    runs = [("plm", True, None), ("plm_p", True, None), ("plm_grabcut", True, None)]
+    if not args.only_checkpoint:
+        runs += [("plm", True, "small"), ("plm", False, "plm")]
+    for method, finetune, preset in runs:
+        row = speed(method, sequence, frames, finetune, args.threads, preset, args.checkpoint)
         print(f"{method:6s} fine-tune {row['finetune_seconds']:6.1f} s | per frame: network "
               f"{row['network_seconds_per_frame']:.3f} s, rest {row['rest_seconds_per_frame']:.3f} s, "
               f"total {row['seconds_per_frame']:.3f} s, CPU {row['cpu_seconds_per_frame']:.3f} s "
@@ -196,17 +213,21 @@ def main(argv: list[str] | None = None) -> int:
     if len(peaks) >= 2:
         growth = peaks[-1] / peaks[0] - 1.0
         print(f"peak memory, longest vs shortest video: {100 * growth:+.1f}% (goal: within 10%)")
-    if args.no_memory and args.out.is_file():  # keep the memory rows of an earlier run
+    if args.append and args.out.is_file():  # every earlier row stays; this run's go below them
+        with args.out.open() as f:
+            rows = list(csv.DictReader(f)) + rows
+    elif args.no_memory and args.out.is_file():  # keep the memory rows of an earlier run
         with args.out.open() as f:
             rows += [r for r in csv.DictReader(f) if r["measure"] == "memory"]
-    rows += reference_rows()
+    if not args.append:
+        rows += reference_rows()
     note = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, shared machine: noisy"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=FIELDS)
         writer.writeheader()
         for row in rows:
-            if row["source"] == "ours" and note not in row["note"]:
+            if row["source"] == "ours" and "shared machine" not in row["note"]:
                 row["note"] = f"{row['note']}; {note}"
             writer.writerow({k: row.get(k, "") for k in FIELDS})
     print(f"wrote {args.out}")
