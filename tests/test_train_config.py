@@ -63,3 +63,20 @@ def test_lr_schedule():
     step = LRSchedule(OptimConfig(schedule="step", step_size=5, gamma=0.5), iterations=20)
     assert [step(i) for i in (0, 4, 5, 10)] == [1.0, 1.0, 0.5, 0.25]
     assert LRSchedule(OptimConfig(schedule="constant"), 10)(7) == 1.0
+
+
+def test_frozen_blocks_all_freezes_any_encoder():
+    """ModelChoice.frozen_blocks = "all" (the fine-tuning default): every block of whichever encoder, recorded as
+    numbers in the network's config; other strings are refused."""
+    from plmlib.train.config import FinetuneConfig, ModelChoice
+    from plmlib.train.pretrain import build_net
+
+    assert FinetuneConfig().model.frozen_blocks == "all"
+    for preset, blocks in (("small", 5), ("plm_lite0", 7)):
+        net = build_net(ModelChoice(preset=preset, pretrained=False, frozen_blocks="all",
+                                    overrides={"fc_widths": [8, 8]}))
+        assert net.config.frozen_blocks == tuple(range(1, blocks + 1))
+        assert not any(p.requires_grad for p in net.encoder.parameters())
+        assert any(p.requires_grad for p in net.parameters())
+    with pytest.raises(ValueError, match="'all'"):
+        ModelChoice(frozen_blocks="most")
