@@ -116,6 +116,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--finetune-iterations", type=int, default=None,
                         help="fine-tuning steps per sequence (default: plmlib.infer.segmenter.finetune_defaults)")
+    parser.add_argument("--finetune-lr", type=float, default=None,
+                        help="fine-tuning learning rate (default: plmlib.infer.segmenter.finetune_defaults)")
     parser.add_argument("--candidates", nargs="+", default=[], metavar="KEY=VALUE",
                         help="CandidateConfig fields for every variant, e.g. box_threshold=0.3 motion=flow")
     parser.add_argument("--threshold", type=float, default=None,
@@ -135,7 +137,8 @@ def run(args: argparse.Namespace) -> int:
     from plmlib.model.weights import sha256_file
 
     root = dataset_root("davis2016", args.davis_root)
-    options = None if args.finetune_iterations is None else {"iterations": args.finetune_iterations}
+    options = {k: v for k, v in (("iterations", args.finetune_iterations), ("lr", args.finetune_lr)) if v is not None}
+    options = options or None
     # checked now, not after a fine-tuning
     candidates = apply_overrides(CandidateConfig(), args.candidates, option="--candidates")
     if args.threshold is not None and not 0.0 < args.threshold < 1.0:
