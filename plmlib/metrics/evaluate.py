@@ -47,6 +47,7 @@ PER_SEQUENCE_CSV = "per_sequence_results.csv"
 PER_FRAME_CSV = "per_frame_results.csv"
 GLOBAL_COLUMNS = ["J&F-Mean", "J-Mean", "J-Recall", "J-Decay", "F-Mean", "F-Recall", "F-Decay"]
 CHUNK_FRAMES = 12  # frames per worker task
+CHUNK_FRAMES_T = 36  # with T, longer: a chunk also describes the frame before it (our choice)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -310,8 +311,9 @@ def evaluate(
     tasks = []
     for index, job in enumerate(jobs):
         n_scored = len(job.frames) - 2
-        for start in range(0, n_scored, CHUNK_FRAMES):
-            tasks.append((index, job, start, min(start + CHUNK_FRAMES, n_scored), temporal))
+        chunk = CHUNK_FRAMES_T if temporal else CHUNK_FRAMES
+        for start in range(0, n_scored, chunk):
+            tasks.append((index, job, start, min(start + chunk, n_scored), temporal))
     n_frames = sum(len(job.frames) - 2 for job in jobs)
     workers = _worker_count(workers)
     per_job = {i: [] for i in range(len(jobs))}
