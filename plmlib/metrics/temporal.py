@@ -72,12 +72,14 @@ def _kernels():
 # crack between two pixels) is stored at flat index (X + 1) * width + (Y + 1) of a padded array.
 
 
-def _trace_pieces(mask: np.ndarray):
-    """Cut the crack contour of a 2-D bool mask into pieces that run from junction to junction (the walk itself:
-    :func:`plmlib.metrics.temporal_kernels.trace_pieces`).
+def _closed_curves(mask: np.ndarray):
+    """The crack contour of a 2-D bool mask as closed curves: ``(junction_flat, curve_junction, curve_offset,
+    curve_cracks, width)``; curve k starts at grid point ``junction_flat[curve_junction[k] - 1]`` and has the
+    cracks ``curve_cracks[curve_offset[k]:curve_offset[k + 1]]`` (flat indices, grid of width ``width``).
 
-    Returns ``(pieces, junction_flat, width)``: each piece is ``[start_junction, end_junction, cracks]`` with
-    ``cracks`` the flat indices of its cracks in order; junction ids start at 1.
+    Here the grid, its 4-way junctions (raster order) and vertical cracks; the walks are
+    :func:`plmlib.metrics.temporal_kernels.trace_pieces` (pieces from junction to junction) and
+    :func:`plmlib.metrics.temporal_kernels.jordan_curves` (pieces chained into curves, turning at junctions).
     """
     h, w = mask.shape
     padded = np.zeros((h + 2, w + 2), dtype=bool)
@@ -94,84 +96,10 @@ def _trace_pieces(mask: np.ndarray):
     junctions = ((2 * (ji + 1) + 1) * gw + 2 * (jj + 1) + 1).astype(np.int64)
     vi, vj = np.nonzero(vertical)
     vertical_cracks = ((2 * vi + 2) * gw + 2 * vj + 1).astype(np.int64)
-    junction_flat, starts, ends, offsets, cracks = _kernels().trace_pieces(grid.ravel(), gw, junctions, vertical_cracks)
-    cracks = cracks.tolist()
-    bounds = offsets.tolist()
-    pieces = [[s, e, cracks[bounds[k] : bounds[k + 1]]] for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist()))]
-    return pieces, junction_flat.tolist(), gw
-
-
-def _jordan_curves(pieces, n_junctions: int, grid_width: int):
-    """Chain pieces into closed curves, turning at every junction; returns ``[(start_junction, cracks)]``.
-
-    The order in which junctions are picked reproduces the official code (the most recently numbered junction
-    that still has unexplored pieces; its lowest-numbered piece; at a junction the lowest-numbered piece that
-    does not continue straight on).
-    """
-    remaining: dict[int, set[int]] = {}
-    on_junction: list[set[int]] = [set() for _ in range(n_junctions + 1)]
-    for index, (start, end, _) in enumerate(pieces):
-        on_junction[start].add(index)
-        on_junction[end].add(index)
-    for junction in range(1, n_junctions + 1):
-        remaining[junction] = set(on_junction[junction])
-
-    def other_end(piece: int, junction: int) -> int:
-        start, end, _ = pieces[piece]
-        return end if junction == start else start
-
-    def crack_at(piece: int, junction: int) -> int:
-        start, _, cracks = pieces[piece]
-        return cracks[0] if start == junction else cracks[-1]
-
-    def take(junction: int, piece: int) -> None:
-        pending = remaining.get(junction)
-        if pending is not None:
-            pending.discard(piece)
-            if not pending:
-                del remaining[junction]
-
-    curves: list[tuple[int, list[int]]] = []
-
-    def close_cycle(junction: int, swept: list[tuple[int, int]], swept_set: set[int]) -> int:
-        at = next(i for i, (j, _) in enumerate(swept) if j == junction)
-        cracks: list[int] = []
-        for j, piece in swept[at:]:
-            start, _, piece_cracks = pieces[piece]
-            cracks.extend(piece_cracks if start == j else piece_cracks[::-1])
-            swept_set.discard(j)
-        del swept[at:]
-        curves.append((junction, cracks))
-        return swept[-1][1] if swept else -1
-
-    while remaining:
-        junction = next(reversed(remaining))
-        piece = min(remaining[junction])
-        take(junction, piece)
-        take(other_end(piece, junction), piece)
-        swept = [(junction, piece)]
-        swept_set = {junction}
-        next_junction = other_end(piece, junction)
-        if next_junction in swept_set:
-            close_cycle(next_junction, swept, swept_set)
-        while swept_set:
-            junction = next_junction
-            candidates = sorted(remaining.get(junction, ()))
-            incoming = crack_at(piece, junction)
-            choice = candidates[0]
-            first = crack_at(choice, junction)
-            # Going straight on means the two cracks share a row or a column of the doubled grid.
-            if first // grid_width == incoming // grid_width or first % grid_width == incoming % grid_width:
-                choice = candidates[1]
-            piece = choice
-            take(junction, piece)
-            take(other_end(piece, junction), piece)
-            swept.append((junction, piece))
-            swept_set.add(junction)
-            next_junction = other_end(piece, junction)
-            if next_junction in swept_set:
-                piece = close_cycle(next_junction, swept, swept_set)
-    return curves
+    kernels = _kernels()
+    junction_flat, starts, ends, offsets, cracks = kernels.trace_pieces(grid.ravel(), gw, junctions, vertical_cracks)
+    curves = kernels.jordan_curves(len(junction_flat), starts, ends, offsets, cracks, gw)
+    return (junction_flat, *curves, gw)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -233,23 +161,26 @@ def longest_contour(mask: np.ndarray) -> np.ndarray | None:
     cols = np.flatnonzero(mask.any(axis=0))
     r0, c0 = int(rows[0]), int(cols[0])
     crop = mask[r0 : int(rows[-1]) + 1, c0 : int(cols[-1]) + 1]
-    pieces, junction_flat, gw = _trace_pieces(crop)
-    curves = _jordan_curves(pieces, len(junction_flat), gw)
+    junction_flat, curve_junction, curve_offset, curve_cracks, gw = _closed_curves(crop)
     offset = np.array([2 * r0 - 1, 2 * c0 - 1], dtype=np.int64)
+    lengths = np.diff(curve_offset).tolist()
 
     def to_xy(flat) -> np.ndarray:
         flat = np.asarray(flat, dtype=np.int64)
         return np.stack([flat // gw, flat % gw], axis=-1) + offset
 
+    def cracks_of(k: int) -> np.ndarray:
+        return curve_cracks[curve_offset[k] : curve_offset[k + 1]]
+
     # The simplified curve has at most one point per corner (+1): visit curves from the longest, stop when no
     # remaining curve can beat the best one (ties go to the earlier curve, as officially).
     best = None
-    for index in sorted(range(len(curves)), key=lambda k: (-len(curves[k][1]), k)):
-        junction, cracks = curves[index]
-        bound = len(cracks) + 1
+    for index in sorted(range(len(lengths)), key=lambda k: (-lengths[k], k)):
+        bound = lengths[index] + 1
         if bound <= 3 or (best is not None and (bound < len(best[1]) or (bound == len(best[1]) and index > best[0]))):
             continue
-        corners = _corners(to_xy(junction_flat[junction - 1]), to_xy(cracks)).astype(np.float64)
+        start = to_xy(junction_flat[curve_junction[index] - 1])
+        corners = _corners(start, to_xy(cracks_of(index))).astype(np.float64)
         simplified = corners
         if SIMPLIFY_TOLERANCE > SIMPLIFY_PREPASS_TOLERANCE:
             simplified = _douglas_peucker(simplified, SIMPLIFY_PREPASS_TOLERANCE)
@@ -264,11 +195,9 @@ def longest_contour(mask: np.ndarray) -> np.ndarray | None:
     path = path.astype(np.int64)
     # Outer curves clockwise, holes counter-clockwise; a hole lies inside an odd number of other curves
     # (tested with the first crack of the curve against the crack polygons of the others that can hold it).
-    probe = to_xy(curves[index][1][0])
-    sizes = np.array([len(c) for _, c in curves])
-    flat = np.concatenate([np.asarray(c, dtype=np.int64) for _, c in curves])
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    rows, cols = flat // gw, flat % gw
+    probe = to_xy(cracks_of(index)[0])
+    starts = curve_offset[:-1]
+    rows, cols = curve_cracks // gw, curve_cracks % gw
     px, py = probe[0] - offset[0], probe[1] - offset[1]
     around = (
         (np.minimum.reduceat(rows, starts) <= px)
@@ -276,7 +205,7 @@ def longest_contour(mask: np.ndarray) -> np.ndarray | None:
         & (np.maximum.reduceat(cols, starts) > py)
     )
     around[index] = False
-    depth = sum(_inside(probe, to_xy(curves[k][1])) for k in np.flatnonzero(around))
+    depth = sum(_inside(probe, to_xy(cracks_of(k))) for k in np.flatnonzero(around))
     is_hole = depth % 2 == 1
     if _clockwise(path) == is_hole:
         path = path[::-1]

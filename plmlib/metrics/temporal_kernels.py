@@ -1,12 +1,14 @@
 """Compiled inner loops of the temporal stability T (:mod:`plmlib.metrics.temporal`), with numba.
 
-Our choice: the three loops that dominate T (Douglas-Peucker simplification, the chi-squared cost matrix and the
-monotone matching) are sequential scalar code, slow in numpy and in Python; numba compiles them as written, on
-the user's machine, from a wheel (no C extension to build), and caches the machine code next to this file
-(``cache=True``), so only the first run pays for compiling. Each kernel does the same floating-point operations,
-in the same order, as the numpy code it replaced (commit 086736b), so T keeps every value; the test
-``tests/test_metrics_temporal.py`` pins them. No ``fastmath``: it would let the compiler reorder sums or fuse a
-multiply and an add, which changes the last bits.
+Our choice: the loops of T (the crack walk, Douglas-Peucker, the shape-context binning, the chi-squared cost
+matrix and the monotone matching; numbered as the steps of :mod:`plmlib.metrics.temporal`) are sequential scalar
+code, slow in Python and awkward in numpy; numba compiles them as written, on the user's machine, from a wheel (no C
+extension to build), and caches the machine code beside this file (``cache=True``): the first run after an install
+or an edit compiles them (seconds), later runs load them. Each kernel does the same floating-point operations, in
+the same order, on the same numbers as the numpy code it replaced (commit 086736b), so T keeps every bit;
+``tests/test_metrics_temporal.py`` pins per-frame values. No ``fastmath``: it would let the compiler reorder sums
+or fuse a multiply and an add, which changes the last bits. The transcendental functions (``arctan2``) and the
+mean stay in numpy, whose results they must equal.
 
 Imported lazily by :mod:`plmlib.metrics.temporal` (importing numba takes a few tenths of a second, which J and F
 alone should not pay).
@@ -22,7 +24,241 @@ DIAGONAL, ALONG_FIRST, ALONG_SECOND = 0, 1, 2
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Douglas-Peucker (psimpl ``simplify_douglas_peucker``)
+# 1. Crack contours (polycont ``mask2poly``): pieces from junction to junction, chained into closed curves
+# --------------------------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _explore(junction, first_crack, is_crack, visited, junction_at, junction_flat, gw, cracks, n_cracks):
+    """Walk from ``junction`` along ``first_crack`` to the next junction, appending the cracks to ``cracks``
+    from ``n_cracks`` on; returns ``(end_junction, n_cracks)``."""
+    corner = junction_flat[junction - 1]
+    visited[corner] = 1
+    crack = first_crack
+    while True:
+        if (crack // gw) % 2 == 0:  # odd X: vertical crack, its ends are above and below
+            end1 = crack + gw
+            end2 = crack - gw
+        else:  # horizontal crack, ends left and right
+            end1 = crack - 1
+            end2 = crack + 1
+        if not visited[end1]:
+            corner = end1
+        elif not visited[end2]:
+            corner = end2
+        else:
+            corner = end2 if end1 == corner else end1
+        visited[crack] = 1
+        visited[corner] = 1
+        cracks[n_cracks] = crack
+        n_cracks += 1
+        found = junction_at[corner]
+        if found:
+            return found, n_cracks
+        if is_crack[corner + gw] and not visited[corner + gw]:
+            crack = corner + gw
+        elif is_crack[corner - gw] and not visited[corner - gw]:
+            crack = corner - gw
+        elif is_crack[corner + 1] and not visited[corner + 1]:
+            crack = corner + 1
+        else:
+            crack = corner - 1
+
+
+@njit(cache=True)
+def trace_pieces(is_crack, gw, junctions, vertical_cracks):
+    """Cut the crack contour into pieces from junction to junction (``mask2poly``'s order).
+
+    ``is_crack``: the flat doubled grid (1 on cracks); ``junctions``: flat indices of the 4-way junctions in
+    raster order (ids 1, 2, ...); ``vertical_cracks``: flat indices of the vertical cracks in raster order.
+    Pieces leaving real junctions are explored last-in first-out (right, down, left, up per junction); then every
+    closed curve without a junction starts at its first unvisited vertical crack, with an artificial junction at
+    the crack's upper end. Returns ``(junction_flat, piece_start, piece_end, piece_offset, cracks)``: all junction
+    positions (artificial ones appended), each piece's end junctions, and its cracks
+    ``cracks[piece_offset[k]:piece_offset[k + 1]]`` in order.
+    """
+    size = is_crack.shape[0]
+    n_total = 0
+    for f in range(size):
+        n_total += is_crack[f]
+    visited = np.zeros(size, dtype=np.uint8)
+    junction_at = np.zeros(size, dtype=np.int32)  # junction id at a grid point, 0 where none
+    junction_flat = np.empty(junctions.shape[0] + n_total, dtype=np.int64)
+    n_junctions = junctions.shape[0]
+    for k in range(n_junctions):
+        junction_flat[k] = junctions[k]
+        junction_at[junctions[k]] = k + 1
+    cracks = np.empty(n_total, dtype=np.int64)
+    piece_start = np.empty(n_total + 1, dtype=np.int64)
+    piece_end = np.empty(n_total + 1, dtype=np.int64)
+    piece_offset = np.zeros(n_total + 2, dtype=np.int64)
+    n_pieces = 0
+    n_cracks = 0
+    stack_junction = np.empty(4 * n_junctions, dtype=np.int64)
+    stack_crack = np.empty(4 * n_junctions, dtype=np.int64)
+    top = 0
+    for k in range(n_junctions):
+        f = junctions[k]
+        for c in (f + 1, f + gw, f - 1, f - gw):
+            stack_junction[top] = k + 1
+            stack_crack[top] = c
+            top += 1
+    while top > 0:
+        top -= 1
+        crack = stack_crack[top]
+        if visited[crack]:
+            continue
+        junction = stack_junction[top]
+        end, n_cracks = _explore(junction, crack, is_crack, visited, junction_at, junction_flat, gw, cracks, n_cracks)
+        piece_start[n_pieces] = junction
+        piece_end[n_pieces] = end
+        n_pieces += 1
+        piece_offset[n_pieces] = n_cracks
+    for crack in vertical_cracks:
+        if visited[crack]:
+            continue
+        junction_flat[n_junctions] = crack - gw
+        n_junctions += 1
+        junction_at[crack - gw] = n_junctions
+        end, n_cracks = _explore(n_junctions, crack, is_crack, visited, junction_at, junction_flat, gw, cracks, n_cracks)
+        piece_start[n_pieces] = n_junctions
+        piece_end[n_pieces] = end
+        n_pieces += 1
+        piece_offset[n_pieces] = n_cracks
+    return (junction_flat[:n_junctions].copy(), piece_start[:n_pieces].copy(), piece_end[:n_pieces].copy(),
+            piece_offset[: n_pieces + 1].copy(), cracks[:n_cracks].copy())
+
+
+@njit(cache=True)
+def _crack_at(piece, junction, piece_start, piece_offset, cracks):
+    """The crack of ``piece`` that touches ``junction``."""
+    return cracks[piece_offset[piece]] if piece_start[piece] == junction else cracks[piece_offset[piece + 1] - 1]
+
+
+@njit(cache=True)
+def _other_end(piece, junction, piece_start, piece_end):
+    return piece_end[piece] if junction == piece_start[piece] else piece_start[piece]
+
+
+@njit(cache=True)
+def _take(junction, piece, pending, n_pending):
+    """Mark ``piece`` explored at ``junction`` (nothing if it is not pending there)."""
+    for slot in range(pending.shape[1]):
+        if pending[junction, slot] == piece:
+            pending[junction, slot] = -1
+            n_pending[junction] -= 1
+
+
+@njit(cache=True)
+def jordan_curves(n_junctions, piece_start, piece_end, piece_offset, cracks, gw):
+    """Chain the pieces of :func:`trace_pieces` into closed curves, turning at every junction.
+
+    The order reproduces the official code: start at the highest-numbered junction that still has unexplored
+    pieces, with its lowest-numbered piece; at each junction take the lowest-numbered pending piece that does not
+    continue straight on; a curve closes when the walk comes back to a junction it has swept (its cracks run from
+    that junction). Returns ``(curve_junction, curve_offset, curve_cracks)``: curve k starts at junction
+    ``curve_junction[k]`` and has the cracks ``curve_cracks[curve_offset[k]:curve_offset[k + 1]]``.
+    """
+    n_pieces = piece_start.shape[0]
+    pending = np.full((n_junctions + 1, 4), -1, dtype=np.int64)  # at most 4 crack ends meet at a point
+    n_pending = np.zeros(n_junctions + 1, dtype=np.int64)
+    for piece in range(n_pieces):
+        for end in range(2):
+            junction = piece_start[piece] if end == 0 else piece_end[piece]
+            if end == 1 and junction == piece_start[piece]:
+                continue  # a loop is pending once at its junction
+            if n_pending[junction] == 4:
+                raise ValueError("more than four pieces at a junction")
+            for slot in range(4):
+                if pending[junction, slot] < 0:
+                    pending[junction, slot] = piece
+                    break
+            n_pending[junction] += 1
+    curve_junction = np.empty(n_pieces, dtype=np.int64)
+    curve_offset = np.zeros(n_pieces + 1, dtype=np.int64)
+    curve_cracks = np.empty(cracks.shape[0], dtype=np.int64)
+    n_curves = 0
+    n_out = 0
+    swept_junction = np.empty(n_pieces + 1, dtype=np.int64)
+    swept_piece = np.empty(n_pieces + 1, dtype=np.int64)
+    position = np.full(n_junctions + 1, -1, dtype=np.int64)  # index in the swept list, -1 when not swept
+    top = n_junctions
+    while True:
+        while top > 0 and n_pending[top] == 0:
+            top -= 1
+        if top == 0:
+            break
+        junction = top
+        piece = n_pieces
+        for slot in range(4):
+            if 0 <= pending[junction, slot] < piece:
+                piece = pending[junction, slot]
+        _take(junction, piece, pending, n_pending)
+        _take(_other_end(piece, junction, piece_start, piece_end), piece, pending, n_pending)
+        n_swept = 1
+        swept_junction[0] = junction
+        swept_piece[0] = piece
+        position[junction] = 0
+        next_junction = _other_end(piece, junction, piece_start, piece_end)
+        while True:
+            if position[next_junction] >= 0:
+                # Close the curve: the swept pieces from next_junction on, each oriented away from its junction.
+                at = position[next_junction]
+                curve_junction[n_curves] = next_junction
+                for index in range(at, n_swept):
+                    j = swept_junction[index]
+                    p = swept_piece[index]
+                    first, last = piece_offset[p], piece_offset[p + 1]
+                    if piece_start[p] == j:
+                        for c in range(first, last):
+                            curve_cracks[n_out] = cracks[c]
+                            n_out += 1
+                    else:
+                        for c in range(last - 1, first - 1, -1):
+                            curve_cracks[n_out] = cracks[c]
+                            n_out += 1
+                    position[j] = -1
+                n_curves += 1
+                curve_offset[n_curves] = n_out
+                n_swept = at
+                if n_swept == 0:
+                    break
+                piece = swept_piece[n_swept - 1]
+            junction = next_junction
+            incoming = _crack_at(piece, junction, piece_start, piece_offset, cracks)
+            # the two lowest-numbered pending pieces
+            choice = n_pieces
+            second = n_pieces
+            for slot in range(4):
+                candidate = pending[junction, slot]
+                if candidate < 0:
+                    continue
+                if candidate < choice:
+                    second = choice
+                    choice = candidate
+                elif candidate < second:
+                    second = candidate
+            if choice == n_pieces:
+                raise ValueError("a contour walk reached a junction without pending pieces")
+            first = _crack_at(choice, junction, piece_start, piece_offset, cracks)
+            # going straight on: the two cracks share a row or a column of the doubled grid
+            if first // gw == incoming // gw or first % gw == incoming % gw:
+                if second == n_pieces:
+                    raise ValueError("a contour walk found no turn at a junction")
+                choice = second
+            piece = choice
+            _take(junction, piece, pending, n_pending)
+            _take(_other_end(piece, junction, piece_start, piece_end), piece, pending, n_pending)
+            swept_junction[n_swept] = junction
+            swept_piece[n_swept] = piece
+            position[junction] = n_swept
+            n_swept += 1
+            next_junction = _other_end(piece, junction, piece_start, piece_end)
+    return curve_junction[:n_curves].copy(), curve_offset[: n_curves + 1].copy(), curve_cracks[:n_out].copy()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 2. Douglas-Peucker (psimpl ``simplify_douglas_peucker``)
 # --------------------------------------------------------------------------------------------------------------
 
 
@@ -118,8 +354,43 @@ def douglas_peucker(points, tol):
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Shape-context binning and the chi-squared cost matrix
+# 3-4. Resampling, shape-context binning and the chi-squared cost matrix
 # --------------------------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def upsample(closed, step):
+    """Points of a closed polyline (first point repeated last) with every segment longer than ``step`` cut into
+    ``ceil(length / step)`` equal parts; the inserted points are running sums of the increment (as a cumsum)."""
+    n = closed.shape[0] - 1
+    total = 0
+    for s in range(n):
+        dx = closed[s + 1, 0] - closed[s, 0]
+        dy = closed[s + 1, 1] - closed[s, 1]
+        length = np.sqrt(dx * dx + dy * dy)
+        total += 1 + (np.int64(np.ceil(length / step)) - 1 if length > step else 0)
+    out = np.empty((total, 2))
+    k = 0
+    for s in range(n):
+        x = closed[s, 0]
+        y = closed[s, 1]
+        out[k, 0] = x
+        out[k, 1] = y
+        k += 1
+        dx = closed[s + 1, 0] - closed[s, 0]
+        dy = closed[s + 1, 1] - closed[s, 1]
+        length = np.sqrt(dx * dx + dy * dy)
+        if length > step:
+            n_segments = np.int64(np.ceil(length / step))
+            ix = dx / n_segments
+            iy = dy / n_segments
+            for _ in range(n_segments - 1):
+                x = x + ix
+                y = y + iy
+                out[k, 0] = x
+                out[k, 1] = y
+                k += 1
+    return out
 
 
 @njit(cache=True)
@@ -174,41 +445,6 @@ def shape_context_counts(r, mean_r, theta, edges, n_theta, theta_step, two_pi):
             if bins[j] >= 0:
                 counts[i, bins[j]] += 1
     return counts
-
-
-@njit(cache=True)
-def upsample(closed, step):
-    """Points of a closed polyline (first point repeated last) with every segment longer than ``step`` cut into
-    ``ceil(length / step)`` equal parts; the inserted points are running sums of the increment (as a cumsum)."""
-    n = closed.shape[0] - 1
-    total = 0
-    for s in range(n):
-        dx = closed[s + 1, 0] - closed[s, 0]
-        dy = closed[s + 1, 1] - closed[s, 1]
-        length = np.sqrt(dx * dx + dy * dy)
-        total += 1 + (np.int64(np.ceil(length / step)) - 1 if length > step else 0)
-    out = np.empty((total, 2))
-    k = 0
-    for s in range(n):
-        x = closed[s, 0]
-        y = closed[s, 1]
-        out[k, 0] = x
-        out[k, 1] = y
-        k += 1
-        dx = closed[s + 1, 0] - closed[s, 0]
-        dy = closed[s + 1, 1] - closed[s, 1]
-        length = np.sqrt(dx * dx + dy * dy)
-        if length > step:
-            n_segments = np.int64(np.ceil(length / step))
-            ix = dx / n_segments
-            iy = dy / n_segments
-            for _ in range(n_segments - 1):
-                x = x + ix
-                y = y + iy
-                out[k, 0] = x
-                out[k, 1] = y
-                k += 1
-    return out
 
 
 _BLOCK = 8  # columns per vector block of the cost matrix (one AVX-512 register of float64)
@@ -289,7 +525,7 @@ def chi2_cost(h1, h2):
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Monotone matching
+# 5. Monotone matching
 # --------------------------------------------------------------------------------------------------------------
 
 
@@ -361,109 +597,3 @@ def cheapest_path(cost, shift_i, shift_j):
         else:
             j -= 1
     return path[:k].copy()
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Crack contours: pieces from junction to junction (polycont ``mask2poly``)
-# --------------------------------------------------------------------------------------------------------------
-
-
-@njit(cache=True)
-def _explore(junction, first_crack, is_crack, visited, junction_at, junction_flat, gw, cracks, n_cracks):
-    """Walk from ``junction`` along ``first_crack`` to the next junction, appending the cracks to ``cracks``
-    from ``n_cracks`` on; returns ``(end_junction, n_cracks)``."""
-    corner = junction_flat[junction - 1]
-    visited[corner] = 1
-    crack = first_crack
-    while True:
-        if (crack // gw) % 2 == 0:  # odd X: vertical crack, its ends are above and below
-            end1 = crack + gw
-            end2 = crack - gw
-        else:  # horizontal crack, ends left and right
-            end1 = crack - 1
-            end2 = crack + 1
-        if not visited[end1]:
-            corner = end1
-        elif not visited[end2]:
-            corner = end2
-        else:
-            corner = end2 if end1 == corner else end1
-        visited[crack] = 1
-        visited[corner] = 1
-        cracks[n_cracks] = crack
-        n_cracks += 1
-        found = junction_at[corner]
-        if found:
-            return found, n_cracks
-        if is_crack[corner + gw] and not visited[corner + gw]:
-            crack = corner + gw
-        elif is_crack[corner - gw] and not visited[corner - gw]:
-            crack = corner - gw
-        elif is_crack[corner + 1] and not visited[corner + 1]:
-            crack = corner + 1
-        else:
-            crack = corner - 1
-
-
-@njit(cache=True)
-def trace_pieces(is_crack, gw, junctions, vertical_cracks):
-    """Cut the crack contour into pieces from junction to junction (``mask2poly``'s order).
-
-    ``is_crack``: the flat doubled grid (1 on cracks); ``junctions``: flat indices of the 4-way junctions in
-    raster order (ids 1, 2, ...); ``vertical_cracks``: flat indices of the vertical cracks in raster order.
-    Pieces leaving real junctions are explored last-in first-out (right, down, left, up per junction); then every
-    closed curve without a junction starts at its first unvisited vertical crack, with an artificial junction at
-    the crack's upper end. Returns ``(junction_flat, piece_start, piece_end, piece_offset, cracks)``: all junction
-    positions (artificial ones appended), each piece's end junctions, and its cracks
-    ``cracks[piece_offset[k]:piece_offset[k + 1]]`` in order.
-    """
-    size = is_crack.shape[0]
-    n_total = 0
-    for f in range(size):
-        n_total += is_crack[f]
-    visited = np.zeros(size, dtype=np.uint8)
-    junction_at = np.zeros(size, dtype=np.int64)  # junction id at a grid point, 0 where none
-    junction_flat = np.empty(junctions.shape[0] + n_total, dtype=np.int64)
-    n_junctions = junctions.shape[0]
-    for k in range(n_junctions):
-        junction_flat[k] = junctions[k]
-        junction_at[junctions[k]] = k + 1
-    cracks = np.empty(n_total, dtype=np.int64)
-    piece_start = np.empty(n_total + 1, dtype=np.int64)
-    piece_end = np.empty(n_total + 1, dtype=np.int64)
-    piece_offset = np.zeros(n_total + 2, dtype=np.int64)
-    n_pieces = 0
-    n_cracks = 0
-    stack_junction = np.empty(4 * n_junctions, dtype=np.int64)
-    stack_crack = np.empty(4 * n_junctions, dtype=np.int64)
-    top = 0
-    for k in range(n_junctions):
-        f = junctions[k]
-        for c in (f + 1, f + gw, f - 1, f - gw):
-            stack_junction[top] = k + 1
-            stack_crack[top] = c
-            top += 1
-    while top > 0:
-        top -= 1
-        crack = stack_crack[top]
-        if visited[crack]:
-            continue
-        junction = stack_junction[top]
-        end, n_cracks = _explore(junction, crack, is_crack, visited, junction_at, junction_flat, gw, cracks, n_cracks)
-        piece_start[n_pieces] = junction
-        piece_end[n_pieces] = end
-        n_pieces += 1
-        piece_offset[n_pieces] = n_cracks
-    for crack in vertical_cracks:
-        if visited[crack]:
-            continue
-        junction_flat[n_junctions] = crack - gw
-        n_junctions += 1
-        junction_at[crack - gw] = n_junctions
-        end, n_cracks = _explore(n_junctions, crack, is_crack, visited, junction_at, junction_flat, gw, cracks, n_cracks)
-        piece_start[n_pieces] = n_junctions
-        piece_end[n_pieces] = end
-        n_pieces += 1
-        piece_offset[n_pieces] = n_cracks
-    return (junction_flat[:n_junctions].copy(), piece_start[:n_pieces].copy(), piece_end[:n_pieces].copy(),
-            piece_offset[: n_pieces + 1].copy(), cracks[:n_cracks].copy())
