@@ -11,7 +11,9 @@ copy of the ground truth with 0/1 masks, written here too; it computes J and F o
 
 Prints seconds and frames per second, and appends one row per run to ``results/benchmarks/evaluate.csv``: the row
 with T also gives ``T_seconds`` (its time less the time without T, i.e. what T costs), every row ``vs_official``
-(its time over the official J&F time of the same run). Older rows get the new columns empty.
+(its time over the official J&F time of the same run), and ``load_1min`` the machine's load average when the
+benchmark started (other jobs slow every tool, ``plm evaluate``'s worker processes most). Older rows get the new
+columns empty.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from plmlib.metrics.evaluate import _split_sequences  # noqa: E402
 CSV_PATH = REPO / "results" / "benchmarks" / "evaluate.csv"
 CSV_COLUMNS = [
     "date", "git_sha", "machine", "cpus", "tool", "workers", "temporal", "sequences", "frames", "seconds", "frames_per_s",
-    "J&F-Mean", "J-Mean", "F-Mean", "T", "T_seconds", "vs_official",
+    "J&F-Mean", "J-Mean", "F-Mean", "T", "T_seconds", "vs_official", "load_1min",
 ]
 KERNEL = np.ones((3, 3), dtype=np.uint8)
 
@@ -114,7 +116,7 @@ def append_rows(rows: list[dict]) -> None:
             old_rows = list(csv.DictReader(f))
     lines = [",".join(CSV_COLUMNS)]
     for row in old_rows + rows:
-        lines.append(",".join(str(row.get(c) or "") for c in CSV_COLUMNS))
+        lines.append(",".join("" if row.get(c) is None else str(row[c]) for c in CSV_COLUMNS))
     with atomic_write(CSV_PATH) as tmp:
         tmp.write_text("\n".join(lines) + "\n")
 
@@ -145,6 +147,7 @@ def main() -> int:
         "git_sha": git_sha(),
         "machine": platform.processor() or platform.machine(),
         "cpus": len(os.sched_getaffinity(0)),
+        "load_1min": f"{os.getloadavg()[0]:.2f}",  # other jobs on the machine slow every tool
         "sequences": len(names),
         "frames": n_frames,
     }

@@ -394,40 +394,49 @@ def upsample(closed, step):
 
 
 @njit(cache=True)
-def pairwise_offsets(points):
-    """``dx[i, j] = x_j - x_i``, ``dy`` likewise, and the distances ``r = sqrt(dx * dx + dy * dy)`` (``N x N``)."""
+def pairwise_distances(points):
+    """``r[i, j] = sqrt(dx * dx + dy * dy)`` with ``dx = x_j - x_i``, ``dy = y_j - y_i`` (``N x N``)."""
     n = points.shape[0]
-    dx = np.empty((n, n))
-    dy = np.empty((n, n))
     r = np.empty((n, n))
     for i in range(n):
         for j in range(n):
             a = points[j, 0] - points[i, 0]
             b = points[j, 1] - points[i, 1]
-            dx[i, j] = a
-            dy[i, j] = b
             r[i, j] = np.sqrt(a * a + b * b)
-    return dx, dy, r
+    return r
 
 
 @njit(cache=True)
-def shape_context_counts(r, mean_r, theta, edges, n_theta, theta_step, two_pi):
-    """Histogram counts (``N x n_theta * len(edges)``) from the distances ``r`` (``N x N``, normalised here by
-    ``mean_r``) and the angles ``theta``: ring = number of ``edges`` above r / mean_r (0: outside), sector =
-    ``1 + floor(theta' / theta_step)`` capped at ``n_theta``, theta' = ``fmod(fmod(theta, 2 pi) + 2 pi, 2 pi)``.
+def pairwise_offsets(points, start, stop):
+    """``dx[i - start, j] = x_j - x_i`` and ``dy`` likewise, for the rows i in [start, stop)."""
+    n = points.shape[0]
+    dx = np.empty((stop - start, n))
+    dy = np.empty((stop - start, n))
+    for i in range(start, stop):
+        for j in range(n):
+            dx[i - start, j] = points[j, 0] - points[i, 0]
+            dy[i - start, j] = points[j, 1] - points[i, 1]
+    return dx, dy
+
+
+@njit(cache=True)
+def shape_context_counts(r, mean_r, theta, edges, n_theta, theta_step, two_pi, counts):
+    """Add to ``counts`` (``rows x n_theta * len(edges)``) the histograms of rows of distances ``r`` (normalised
+    here by ``mean_r``) and angles ``theta`` (``rows x N``): ring = number of ``edges`` above r / mean_r (0:
+    outside), sector = ``1 + floor(theta' / theta_step)`` capped at ``n_theta``,
+    theta' = ``fmod(fmod(theta, 2 pi) + 2 pi, 2 pi)``.
 
     For the angles of ``arctan2`` (in [-pi, pi]) both ``fmod`` are exact no-ops or one exact subtraction of 2 pi
     (Sterbenz's lemma: x - 2 pi is exact for 2 pi <= x < 4 pi); other angles take the ``fmod`` themselves."""
-    n = r.shape[0]
+    rows, n = theta.shape
     n_r = edges.shape[0]
     plain = True
-    for i in range(n):
+    for i in range(rows):
         for j in range(n):
             if not (-two_pi < theta[i, j] <= 4.0):  # 4 < 2 pi: theta + 2 pi stays below 4 pi
                 plain = False
-    counts = np.zeros((n, n_theta * n_r), dtype=np.int64)
     bins = np.empty(n, dtype=np.int64)
-    for i in range(n):
+    for i in range(rows):
         for j in range(n):  # branch-free, so that it vectorises
             distance = r[i, j] / mean_r
             ring = 0
@@ -444,7 +453,6 @@ def shape_context_counts(r, mean_r, theta, edges, n_theta, theta_step, two_pi):
         for j in range(n):
             if bins[j] >= 0:
                 counts[i, bins[j]] += 1
-    return counts
 
 
 _BLOCK = 8  # columns per vector block of the cost matrix (one AVX-512 register of float64)
