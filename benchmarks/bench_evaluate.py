@@ -2,13 +2,18 @@
 
 Results are a perturbed copy of the ground truth written once to a scratch folder (frame t: identity, erosion,
 dilation or a 10 px shift, for t mod 4 = 0..3), so that J and F are not trivially 1. Each tool runs as a command,
-wall-clock timed, best of ``--repeat``. Optionally the official davis2017-evaluation runs on the same inputs for
-comparison (it needs a DAVIS-2017-style copy of the ground truth with 0/1 masks, written here too):
+wall-clock timed, best of ``--repeat`` rounds (one run of each tool per round): ``plm evaluate`` without T (J&F)
+and with T (J&F+T), and optionally the official davis2017-evaluation on the same inputs (it needs a DAVIS-2017-style
+copy of the ground truth with 0/1 masks, written here too; it computes J and F only, DAVIS 2017 has no T):
 
     python benchmarks/bench_evaluate.py --davis-root $PLM_DAVIS_ROOT \
         [--official-python /tmp/venv/bin/python --official-code /path/to/davis2017-evaluation]
 
-Prints seconds and frames per second, and appends one row per tool to ``results/benchmarks/evaluate.csv``.
+Prints seconds and frames per second, and appends one row per run to ``results/benchmarks/evaluate.csv``: the row
+with T also gives ``T_seconds`` (its time less the time without T, i.e. what T costs), every row ``vs_official``
+(its time over the official J&F time of the same run), and ``load_1min`` the machine's load average when the
+benchmark started (other jobs slow every tool, ``plm evaluate``'s worker processes most). Older rows get the new
+columns empty.
 """
 
 from __future__ import annotations
@@ -35,7 +40,10 @@ from plmlib.io import atomic_write, read_mask, write_mask  # noqa: E402
 from plmlib.metrics.evaluate import _split_sequences  # noqa: E402
 
 CSV_PATH = REPO / "results" / "benchmarks" / "evaluate.csv"
-CSV_COLUMNS = ["date", "git_sha", "machine", "cpus", "tool", "workers", "temporal", "sequences", "frames", "seconds", "frames_per_s", "J&F-Mean", "J-Mean", "F-Mean", "T"]
+CSV_COLUMNS = [
+    "date", "git_sha", "machine", "cpus", "tool", "workers", "temporal", "sequences", "frames", "seconds", "frames_per_s",
+    "J&F-Mean", "J-Mean", "F-Mean", "T", "T_seconds", "vs_official", "load_1min",
+]
 KERNEL = np.ones((3, 3), dtype=np.uint8)
 
 
@@ -101,10 +109,14 @@ def git_sha() -> str:
 
 
 def append_rows(rows: list[dict]) -> None:
-    existing = CSV_PATH.read_text() if CSV_PATH.exists() else ",".join(CSV_COLUMNS) + "\n"
-    lines = [existing.rstrip("\n")]
-    for row in rows:
-        lines.append(",".join(str(row.get(c, "")) for c in CSV_COLUMNS))
+    """Append ``rows``; the file is rewritten with the current columns (older rows get the new ones empty)."""
+    old_rows = []
+    if CSV_PATH.exists():
+        with CSV_PATH.open(newline="") as f:
+            old_rows = list(csv.DictReader(f))
+    lines = [",".join(CSV_COLUMNS)]
+    for row in old_rows + rows:
+        lines.append(",".join("" if row.get(c) is None else str(row[c]) for c in CSV_COLUMNS))
     with atomic_write(CSV_PATH) as tmp:
         tmp.write_text("\n".join(lines) + "\n")
 
@@ -114,8 +126,10 @@ def main() -> int:
     parser.add_argument("--davis-root", default=os.environ.get("PLM_DAVIS_ROOT"), help="DAVIS 2016 root (default: $PLM_DAVIS_ROOT)")
     parser.add_argument("--scratch", default=str(Path(tempfile.gettempdir()) / "plm_bench_evaluate"), help="folder for the perturbed results")
     parser.add_argument("--workers", type=int, default=None, help="worker processes for plm evaluate (default: all cores)")
-    parser.add_argument("--with-t", action="store_true", help="also time plm evaluate with the temporal stability T")
-    parser.add_argument("--repeat", type=int, default=2, help="runs per tool; the fastest counts")
+    parser.add_argument("--no-t", action="store_true", help="do not time plm evaluate with the temporal stability T")
+    parser.add_argument("--with-t", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for old commands
+    parser.add_argument("--repeat", type=int, default=2,
+                        help="rounds; the fastest run of each tool counts (T's first run ever also compiles its kernels)")
     parser.add_argument("--official-python", default=None, help="python of an environment with the official code's dependencies")
     parser.add_argument("--official-code", default=None, help="checkout of davis2017-evaluation (with evaluation_method.py)")
     parser.add_argument("--no-record", action="store_true", help=f"do not append to {CSV_PATH.relative_to(REPO)}")
@@ -133,45 +147,64 @@ def main() -> int:
         "git_sha": git_sha(),
         "machine": platform.processor() or platform.machine(),
         "cpus": len(os.sched_getaffinity(0)),
+        "load_1min": f"{os.getloadavg()[0]:.2f}",  # other jobs on the machine slow every tool
         "sequences": len(names),
         "frames": n_frames,
     }
-    rows = []
-    runs = [False] + ([True] if args.with_t else [])
-    for temporal in runs:
+    # The commands, run round-robin (one of each per round, fastest round counts per tool), so that a machine whose
+    # load changes during the benchmark slows all of them alike.
+    commands: dict[str, tuple[list[str], Path | None]] = {}
+    for temporal in [False] + ([] if args.no_t else [True]):
         out = scratch / ("ours_t" if temporal else "ours")
         command = [sys.executable, "-m", "plmlib.cli", "evaluate", "--results", str(results), "--davis-root", str(davis_root), "--out", str(out), "--quiet"]
         command += [] if temporal else ["--no-t"]
         command += ["--workers", str(args.workers)] if args.workers else []
-        seconds = min(timed(command, cwd=REPO)[0] for _ in range(max(1, args.repeat if not temporal else 1)))
-        scores = read_global(out / "global_results.csv")
-        rows.append({**common, "tool": "plm evaluate", "workers": args.workers or common["cpus"], "temporal": temporal,
-                     "seconds": f"{seconds:.2f}", "frames_per_s": f"{n_frames / seconds:.1f}", "J&F-Mean": scores["J&F-Mean"],
-                     "J-Mean": scores["J-Mean"], "F-Mean": scores["F-Mean"], "T": scores.get("T", "")})
-        print(f"plm evaluate{' (with T)' if temporal else ''}: {seconds:.2f} s, {n_frames / seconds:.1f} frames/s  J&F {scores['J&F-Mean']}")
+        commands["ours_t" if temporal else "ours"] = (command, REPO)
+    official_results = scratch / "official_results"
     if official:
-        official_results = scratch / "official_results"
         if official_results.exists():
             shutil.rmtree(official_results)
         shutil.copytree(results, official_results)
-        best = None
-        for _ in range(max(1, args.repeat)):
-            for stale in official_results.glob("*.csv"):
-                stale.unlink()
-            command = [args.official_python, "evaluation_method.py", "--task", "semi-supervised", "--set", "val",
-                       "--davis_path", str(davis17), "--results_path", str(official_results)]
-            seconds = timed(command, cwd=Path(args.official_code))[0]
-            best = seconds if best is None else min(best, seconds)
+        command = [args.official_python, "evaluation_method.py", "--task", "semi-supervised", "--set", "val",
+                   "--davis_path", str(davis17), "--results_path", str(official_results)]
+        commands["official"] = (command, Path(args.official_code))
+    best: dict[str, float] = {}
+    for round_ in range(max(1, args.repeat)):
+        for key, (command, cwd) in commands.items():
+            if key == "official":
+                for stale in official_results.glob("*.csv"):  # it would read them back instead of evaluating
+                    stale.unlink()
+            seconds = timed(command, cwd=cwd)[0]
+            print(f"round {round_ + 1}: {key} {seconds:.2f} s")
+            best[key] = min(seconds, best.get(key, seconds))
+    rows = []
+    for key in [k for k in ("ours", "ours_t") if k in commands]:
+        temporal = key == "ours_t"
+        seconds = best[key]
+        scores = read_global(scratch / key / "global_results.csv")
+        rows.append({**common, "tool": "plm evaluate", "workers": args.workers or common["cpus"], "temporal": temporal,
+                     "seconds": f"{seconds:.2f}", "frames_per_s": f"{n_frames / seconds:.1f}", "J&F-Mean": scores["J&F-Mean"],
+                     "J-Mean": scores["J-Mean"], "F-Mean": scores["F-Mean"], "T": scores.get("T", "")})
+        if temporal:
+            rows[-1]["T_seconds"] = f"{seconds - best['ours']:.2f}"
+        print(f"plm evaluate{' (J&F+T)' if temporal else ' (J&F)'}: {seconds:.2f} s, {n_frames / seconds:.1f} frames/s  J&F {scores['J&F-Mean']}"
+              + (f"  T {scores['T']} (T alone {rows[-1]['T_seconds']} s)" if temporal else ""))
+    if official:
+        seconds = best["official"]
         scores = read_global(official_results / "global_results-val.csv")
         rows.append({**common, "tool": "davis2017-evaluation (official)", "workers": 1, "temporal": False,
-                     "seconds": f"{best:.2f}", "frames_per_s": f"{n_frames / best:.1f}", "J&F-Mean": scores["J&F-Mean"],
+                     "seconds": f"{seconds:.2f}", "frames_per_s": f"{n_frames / seconds:.1f}", "J&F-Mean": scores["J&F-Mean"],
                      "J-Mean": scores["J-Mean"], "F-Mean": scores["F-Mean"]})
-        print(f"official davis2017-evaluation: {best:.2f} s, {n_frames / best:.1f} frames/s  J&F {scores['J&F-Mean']}")
+        print(f"official davis2017-evaluation (J&F): {seconds:.2f} s, {n_frames / seconds:.1f} frames/s  J&F {scores['J&F-Mean']}")
         ours = read_sequences(scratch / "ours" / "per_sequence_results.csv")
         theirs = read_sequences(official_results / "per-sequence_results-val.csv")
         same = ours == theirs and all(read_global(scratch / "ours" / "global_results.csv")[k] == scores[k] for k in scores)
         print("same J and F (CSV values) as the official evaluation:", same)
-        print(f"speed-up: {best / float(rows[0]['seconds']):.2f}x")
+        for row in rows:
+            row["vs_official"] = f"{float(row['seconds']) / seconds:.3f}"
+        for row in rows[:-1]:
+            label = "J&F+T" if row["temporal"] else "J&F"
+            print(f"plm evaluate {label} / official J&F time: {row['vs_official']} (speed-up {seconds / float(row['seconds']):.2f}x)")
     if not args.no_record:
         append_rows(rows)
         print(f"appended {len(rows)} row(s) to {CSV_PATH}")

@@ -7,6 +7,7 @@ The expected contours were produced by the official ``mask2poly`` binary with to
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from pathlib import Path
@@ -138,3 +139,39 @@ def test_ground_truth_t_matches_leaderboard(tmp_path):
     assert ev.global_scores["J-Mean"] == 1.0 and ev.global_scores["F-Mean"] == 1.0
     assert sum(o.eval_t for o in ev.objects) == 10
     assert ev.global_scores["T"] == pytest.approx(LEADERBOARD_T_GT, abs=1e-3)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Value preservation: per-frame T pinned to the values of the numpy implementation (tests/temporal_reference.py)
+# --------------------------------------------------------------------------------------------------------------
+
+REFERENCE_TOLERANCE = 1e-9
+
+
+def _check_reference(pairs, expected: dict) -> float:
+    """Assert every pair's raw T equals the fixture's to 1e-9 (NaN where the fixture has null); the largest gap."""
+    assert [name for name, _, _ in pairs] == list(expected)
+    worst = 0.0
+    for name, previous, current in pairs:
+        value = temporal_stability(previous, current)
+        if expected[name] is None:
+            assert math.isnan(value), name
+        else:
+            assert abs(value - expected[name]) <= REFERENCE_TOLERANCE, (name, value, expected[name])
+            worst = max(worst, abs(value - expected[name]))
+    return worst
+
+
+def test_random_masks_keep_their_reference_t():
+    import temporal_reference as reference
+
+    expected = json.loads(reference.FIXTURE.read_text())["random"]
+    _check_reference(reference.random_pairs(), expected)
+
+
+@pytest.mark.skipif(not SAMPLE.is_dir(), reason=f"DAVIS sample not found at {SAMPLE}")
+def test_davis_masks_keep_their_reference_t():
+    import temporal_reference as reference
+
+    expected = json.loads(reference.FIXTURE.read_text())["real"]
+    _check_reference(reference.real_pairs(), expected)

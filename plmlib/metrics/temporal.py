@@ -1,10 +1,12 @@
-"""Temporal stability T of DAVIS 2016 (Perazzi et al., CVPR 2016, Sec. 3.1), in numpy.
+"""Temporal stability T of DAVIS 2016 (Perazzi et al., CVPR 2016, Sec. 3.1), in numpy, its loops compiled with numba.
 
 T measures how much a mask's shape jitters from one frame to the next: the longest contour of each of two
 consecutive masks is described by shape-context histograms (Belongie et al., PAMI 2002) and the two point
 sequences are matched by a monotone, cyclic dynamic-programming alignment; T is the mean chi-squared cost of the
 matched pairs. Lower is better. The official code is MATLAB plus C++ (``t_stability.m``, the ``polycont``
-contour library and a Boost Dijkstra); its Python-2 port needs a compiled module. We reimplement the same steps:
+contour library and a Boost Dijkstra); its Python-2 port needs a compiled module. We reimplement the same steps,
+their inner loops (crack walk, simplification, shape-context binning, chi-squared costs, matching) in
+:mod:`plmlib.metrics.temporal_kernels`:
 
 1. **Contours** (``polycont`` ``mask2poly``): the crack contour between pixels, traced on the doubled grid, cut
    at 4-way junctions (diagonal-only pixel contacts) and reassembled into closed Jordan curves the way the
@@ -53,7 +55,15 @@ N_THETA = 12
 N_R = 5
 R_INNER = 1.0 / 8.0
 R_OUTER = 2.0
-_EPS = float(np.finfo(np.float64).eps)
+SHAPE_CONTEXT_BLOCK = 32768  # point pairs per block of angles (3 arrays of 256 KiB; our choice)
+
+
+def _kernels():
+    """The compiled loops (:mod:`plmlib.metrics.temporal_kernels`), imported on first use: numba's import is not
+    paid by code that never computes T."""
+    from plmlib.metrics import temporal_kernels
+
+    return temporal_kernels
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -63,11 +73,14 @@ _EPS = float(np.finfo(np.float64).eps)
 # crack between two pixels) is stored at flat index (X + 1) * width + (Y + 1) of a padded array.
 
 
-def _trace_pieces(mask: np.ndarray):
-    """Cut the crack contour of a 2-D bool mask into pieces that run from junction to junction.
+def _closed_curves(mask: np.ndarray):
+    """The crack contour of a 2-D bool mask as closed curves: ``(junction_flat, curve_junction, curve_offset,
+    curve_cracks, width)``; curve k starts at grid point ``junction_flat[curve_junction[k] - 1]`` and has the
+    cracks ``curve_cracks[curve_offset[k]:curve_offset[k + 1]]`` (flat indices, grid of width ``width``).
 
-    Returns ``(pieces, junction_flat, width)``: each piece is ``[start_junction, end_junction, cracks]`` with
-    ``cracks`` the flat indices of its cracks in order; junction ids start at 1.
+    Here the grid, its 4-way junctions (raster order) and vertical cracks; the walks are
+    :func:`plmlib.metrics.temporal_kernels.trace_pieces` (pieces from junction to junction) and
+    :func:`plmlib.metrics.temporal_kernels.jordan_curves` (pieces chained into curves, turning at junctions).
     """
     h, w = mask.shape
     padded = np.zeros((h + 2, w + 2), dtype=bool)
@@ -78,141 +91,16 @@ def _trace_pieces(mask: np.ndarray):
     grid = np.zeros((gh, gw), dtype=np.uint8)
     grid[2 : 2 * h + 1 : 2, 1 : 2 * w + 2 : 2] = vertical
     grid[1 : 2 * h + 2 : 2, 2 : 2 * w + 1 : 2] = horizontal
-    is_crack = grid.tobytes()
-    visited = bytearray(gh * gw)
-
     # Junctions: interior corners (2i, 2j) where all four cracks meet, numbered in raster order.
     four = horizontal[1:h, 1:w] & vertical[1:h, 1:w] & horizontal[1:h, 0 : w - 1] & vertical[0 : h - 1, 1:w]
     ji, jj = np.nonzero(four)
-    junction_flat = [int(f) for f in ((2 * (ji + 1) + 1) * gw + 2 * (jj + 1) + 1)]
-    junction_id = {f: k + 1 for k, f in enumerate(junction_flat)}
-
-    def explore(junction: int, first_crack: int) -> tuple[list[int], int]:
-        visited[junction_flat[junction - 1]] = 1
-        cracks: list[int] = []
-        corner = junction_flat[junction - 1]
-        crack = first_crack
-        while True:
-            if (crack // gw) % 2 == 0:  # odd X: vertical crack, its ends are above and below
-                end1, end2 = crack + gw, crack - gw
-            else:  # horizontal crack, ends left and right
-                end1, end2 = crack - 1, crack + 1
-            if not visited[end1]:
-                corner = end1
-            elif not visited[end2]:
-                corner = end2
-            else:
-                corner = end2 if end1 == corner else end1
-            visited[crack] = 1
-            visited[corner] = 1
-            cracks.append(crack)
-            found = junction_id.get(corner)
-            if found:
-                return cracks, found
-            if is_crack[corner + gw] and not visited[corner + gw]:
-                crack = corner + gw
-            elif is_crack[corner - gw] and not visited[corner - gw]:
-                crack = corner - gw
-            elif is_crack[corner + 1] and not visited[corner + 1]:
-                crack = corner + 1
-            else:
-                crack = corner - 1
-
-    pieces: list[list] = []
-    # Pieces leaving real junctions, explored last-in first-out (right, down, left, up per junction).
-    stack = []
-    for k, f in enumerate(junction_flat):
-        stack.extend((k + 1, c) for c in (f + 1, f + gw, f - 1, f - gw))
-    while stack:
-        junction, crack = stack.pop()
-        if visited[crack]:
-            continue
-        cracks, end = explore(junction, crack)
-        pieces.append([junction, end, cracks])
-    # Closed curves without junctions: start at the first unvisited vertical crack in raster order, with an
-    # artificial junction at its upper end.
+    junctions = ((2 * (ji + 1) + 1) * gw + 2 * (jj + 1) + 1).astype(np.int64)
     vi, vj = np.nonzero(vertical)
-    for crack in ((2 * vi + 2) * gw + 2 * vj + 1).tolist():
-        if visited[crack]:
-            continue
-        junction_flat.append(crack - gw)
-        junction_id[crack - gw] = len(junction_flat)
-        cracks, end = explore(len(junction_flat), crack)
-        pieces.append([len(junction_flat), end, cracks])
-    return pieces, junction_flat, gw
-
-
-def _jordan_curves(pieces, n_junctions: int, grid_width: int):
-    """Chain pieces into closed curves, turning at every junction; returns ``[(start_junction, cracks)]``.
-
-    The order in which junctions are picked reproduces the official code (the most recently numbered junction
-    that still has unexplored pieces; its lowest-numbered piece; at a junction the lowest-numbered piece that
-    does not continue straight on).
-    """
-    remaining: dict[int, set[int]] = {}
-    on_junction: list[set[int]] = [set() for _ in range(n_junctions + 1)]
-    for index, (start, end, _) in enumerate(pieces):
-        on_junction[start].add(index)
-        on_junction[end].add(index)
-    for junction in range(1, n_junctions + 1):
-        remaining[junction] = set(on_junction[junction])
-
-    def other_end(piece: int, junction: int) -> int:
-        start, end, _ = pieces[piece]
-        return end if junction == start else start
-
-    def crack_at(piece: int, junction: int) -> int:
-        start, _, cracks = pieces[piece]
-        return cracks[0] if start == junction else cracks[-1]
-
-    def take(junction: int, piece: int) -> None:
-        pending = remaining.get(junction)
-        if pending is not None:
-            pending.discard(piece)
-            if not pending:
-                del remaining[junction]
-
-    curves: list[tuple[int, list[int]]] = []
-
-    def close_cycle(junction: int, swept: list[tuple[int, int]], swept_set: set[int]) -> int:
-        at = next(i for i, (j, _) in enumerate(swept) if j == junction)
-        cracks: list[int] = []
-        for j, piece in swept[at:]:
-            start, _, piece_cracks = pieces[piece]
-            cracks.extend(piece_cracks if start == j else piece_cracks[::-1])
-            swept_set.discard(j)
-        del swept[at:]
-        curves.append((junction, cracks))
-        return swept[-1][1] if swept else -1
-
-    while remaining:
-        junction = next(reversed(remaining))
-        piece = min(remaining[junction])
-        take(junction, piece)
-        take(other_end(piece, junction), piece)
-        swept = [(junction, piece)]
-        swept_set = {junction}
-        next_junction = other_end(piece, junction)
-        if next_junction in swept_set:
-            close_cycle(next_junction, swept, swept_set)
-        while swept_set:
-            junction = next_junction
-            candidates = sorted(remaining.get(junction, ()))
-            incoming = crack_at(piece, junction)
-            choice = candidates[0]
-            first = crack_at(choice, junction)
-            # Going straight on means the two cracks share a row or a column of the doubled grid.
-            if first // grid_width == incoming // grid_width or first % grid_width == incoming % grid_width:
-                choice = candidates[1]
-            piece = choice
-            take(junction, piece)
-            take(other_end(piece, junction), piece)
-            swept.append((junction, piece))
-            swept_set.add(junction)
-            next_junction = other_end(piece, junction)
-            if next_junction in swept_set:
-                piece = close_cycle(next_junction, swept, swept_set)
-    return curves
+    vertical_cracks = ((2 * vi + 2) * gw + 2 * vj + 1).astype(np.int64)
+    kernels = _kernels()
+    junction_flat, starts, ends, offsets, cracks = kernels.trace_pieces(grid.ravel(), gw, junctions, vertical_cracks)
+    curves = kernels.jordan_curves(len(junction_flat), starts, ends, offsets, cracks, gw)
+    return (junction_flat, *curves, gw)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -220,65 +108,10 @@ def _jordan_curves(pieces, n_junctions: int, grid_width: int):
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _segment_distance2(s1: np.ndarray, s2: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Squared distance of ``points`` to the segment s1-s2, with psimpl's float32 projection factor."""
-    v = s2 - s1
-    w = points - s1
-    cw = w[:, 0] * v[0] + w[:, 1] * v[1]
-    cv = v[0] * v[0] + v[1] * v[1]
-    out = np.empty(len(points))
-    left = cw <= 0
-    right = ~left & (cv <= cw)
-    middle = ~(left | right)
-    d = points[left] - s1
-    out[left] = d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]
-    d = points[right] - s2
-    out[right] = d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]
-    if middle.any():
-        fraction = (cw[middle].astype(np.float32) / np.float32(cv)).astype(np.float64)
-        proj0 = s1[0] + fraction * v[0]
-        proj1 = s1[1] + fraction * v[1]
-        p = points[middle]
-        d0 = p[:, 0] - proj0
-        d1 = p[:, 1] - proj1
-        out[middle] = d0 * d0 + d1 * d1
-    return out
-
-
 def _douglas_peucker(points: np.ndarray, tol: float) -> np.ndarray:
-    """psimpl ``simplify_douglas_peucker``: radial-distance reduction, then Douglas-Peucker keys."""
-    n = len(points)
-    if n < 3 or tol == 0:
-        return points
-    tol2 = tol * tol
-    coords = points.tolist()
-    keep = [0]
-    cx, cy = coords[0]
-    for i in range(1, n - 1):
-        dx = coords[i][0] - cx
-        dy = coords[i][1] - cy
-        if dx * dx + dy * dy < tol2:
-            continue
-        cx, cy = coords[i]
-        keep.append(i)
-    keep.append(n - 1)
-    reduced = points[keep]
-    m = len(reduced)
-    keys = np.zeros(m, dtype=bool)
-    keys[0] = keys[-1] = True
-    stack = [(0, m - 1)]
-    while stack:
-        first, last = stack.pop()
-        if last - first < 2:
-            continue
-        d2 = _segment_distance2(reduced[first], reduced[last], reduced[first + 1 : last])
-        best = len(d2) - 1 - int(np.argmax(d2[::-1]))  # the last of the farthest points
-        if tol2 < d2[best]:
-            key = first + 1 + best
-            keys[key] = True
-            stack.append((key, last))
-            stack.append((first, key))
-    return reduced[keys]
+    """psimpl ``simplify_douglas_peucker``: radial-distance reduction, then Douglas-Peucker keys (compiled:
+    :func:`plmlib.metrics.temporal_kernels.douglas_peucker`)."""
+    return _kernels().douglas_peucker(np.ascontiguousarray(points, dtype=np.float64), float(tol))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -329,23 +162,26 @@ def longest_contour(mask: np.ndarray) -> np.ndarray | None:
     cols = np.flatnonzero(mask.any(axis=0))
     r0, c0 = int(rows[0]), int(cols[0])
     crop = mask[r0 : int(rows[-1]) + 1, c0 : int(cols[-1]) + 1]
-    pieces, junction_flat, gw = _trace_pieces(crop)
-    curves = _jordan_curves(pieces, len(junction_flat), gw)
+    junction_flat, curve_junction, curve_offset, curve_cracks, gw = _closed_curves(crop)
     offset = np.array([2 * r0 - 1, 2 * c0 - 1], dtype=np.int64)
+    lengths = np.diff(curve_offset).tolist()
 
     def to_xy(flat) -> np.ndarray:
         flat = np.asarray(flat, dtype=np.int64)
         return np.stack([flat // gw, flat % gw], axis=-1) + offset
 
+    def cracks_of(k: int) -> np.ndarray:
+        return curve_cracks[curve_offset[k] : curve_offset[k + 1]]
+
     # The simplified curve has at most one point per corner (+1): visit curves from the longest, stop when no
     # remaining curve can beat the best one (ties go to the earlier curve, as officially).
     best = None
-    for index in sorted(range(len(curves)), key=lambda k: (-len(curves[k][1]), k)):
-        junction, cracks = curves[index]
-        bound = len(cracks) + 1
+    for index in sorted(range(len(lengths)), key=lambda k: (-lengths[k], k)):
+        bound = lengths[index] + 1
         if bound <= 3 or (best is not None and (bound < len(best[1]) or (bound == len(best[1]) and index > best[0]))):
             continue
-        corners = _corners(to_xy(junction_flat[junction - 1]), to_xy(cracks)).astype(np.float64)
+        start = to_xy(junction_flat[curve_junction[index] - 1])
+        corners = _corners(start, to_xy(cracks_of(index))).astype(np.float64)
         simplified = corners
         if SIMPLIFY_TOLERANCE > SIMPLIFY_PREPASS_TOLERANCE:
             simplified = _douglas_peucker(simplified, SIMPLIFY_PREPASS_TOLERANCE)
@@ -360,11 +196,9 @@ def longest_contour(mask: np.ndarray) -> np.ndarray | None:
     path = path.astype(np.int64)
     # Outer curves clockwise, holes counter-clockwise; a hole lies inside an odd number of other curves
     # (tested with the first crack of the curve against the crack polygons of the others that can hold it).
-    probe = to_xy(curves[index][1][0])
-    sizes = np.array([len(c) for _, c in curves])
-    flat = np.concatenate([np.asarray(c, dtype=np.int64) for _, c in curves])
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    rows, cols = flat // gw, flat % gw
+    probe = to_xy(cracks_of(index)[0])
+    starts = curve_offset[:-1]
+    rows, cols = curve_cracks // gw, curve_cracks % gw
     px, py = probe[0] - offset[0], probe[1] - offset[1]
     around = (
         (np.minimum.reduceat(rows, starts) <= px)
@@ -372,7 +206,7 @@ def longest_contour(mask: np.ndarray) -> np.ndarray | None:
         & (np.maximum.reduceat(cols, starts) > py)
     )
     around[index] = False
-    depth = sum(_inside(probe, to_xy(curves[k][1])) for k in np.flatnonzero(around))
+    depth = sum(_inside(probe, to_xy(cracks_of(k))) for k in np.flatnonzero(around))
     is_hole = depth % 2 == 1
     if _clockwise(path) == is_hole:
         path = path[::-1]
@@ -387,17 +221,8 @@ def longest_contour(mask: np.ndarray) -> np.ndarray | None:
 def upsample_contour(contour: np.ndarray, step: float = UPSAMPLE_STEP) -> np.ndarray:
     """Insert equally spaced points into every segment longer than ``step`` (the contour is closed first)."""
     contour = np.asarray(contour, dtype=np.float64)
-    closed = np.vstack([contour, contour[:1]])
-    diffs = np.diff(closed, axis=0)
-    lengths = np.sqrt(diffs[:, 0] * diffs[:, 0] + diffs[:, 1] * diffs[:, 1])
-    out = []
-    for start, diff, length in zip(closed[:-1], diffs, lengths):
-        out.append(start[None, :])
-        if length > step:
-            n_segments = math.ceil(length / step)
-            increments = np.repeat((diff / n_segments)[None, :], n_segments - 1, axis=0)
-            out.append(np.cumsum(np.vstack([start[None, :], increments]), axis=0)[1:])
-    return np.vstack(out)
+    closed = np.ascontiguousarray(np.vstack([contour, contour[:1]]))
+    return _kernels().upsample(closed, float(step))
 
 
 def shape_context(points: np.ndarray) -> np.ndarray:
@@ -405,105 +230,40 @@ def shape_context(points: np.ndarray) -> np.ndarray:
 
     Bin index ``theta_bin + 12 * (r_bin - 1)``, r_bin 5 being the innermost ring; every point also counts itself.
     """
-    points = np.asarray(points, dtype=np.float64)
+    points = np.ascontiguousarray(points, dtype=np.float64)
+    kernels = _kernels()
     n = len(points)
-    dx = points[None, :, 0] - points[:, None, 0]  # [i, j] = x_j - x_i
-    dy = points[None, :, 1] - points[:, None, 1]
-    r = np.sqrt(dx * dx + dy * dy)
-    theta = np.arctan2(dy, dx)
-    r = r / np.mean(r)
+    r = kernels.pairwise_distances(points)
+    mean_r = np.mean(r)
     edges = 10.0 ** np.linspace(math.log10(R_INNER), math.log10(R_OUTER), N_R)
-    r_bin = np.zeros((n, n), dtype=np.int64)
-    for edge in edges:
-        r_bin += r < edge
     two_pi = 2 * math.pi
-    theta = np.fmod(np.fmod(theta, two_pi) + two_pi, two_pi)
-    theta_bin = np.minimum(1 + np.floor(theta / (two_pi / N_THETA)).astype(np.int64), N_THETA)
-    inside = r_bin > 0
-    rows = np.nonzero(inside)[0]
-    bins = (theta_bin[inside] - 1) + N_THETA * (r_bin[inside] - 1)
-    counts = np.bincount(rows * (N_THETA * N_R) + bins, minlength=n * N_THETA * N_R)
-    return counts.reshape(n, N_THETA * N_R)
+    counts = np.zeros((n, N_THETA * N_R), dtype=np.int64)
+    # Angles a block of rows at a time (numpy's arctan2, element by element): the blocks stay in cache.
+    rows = max(1, SHAPE_CONTEXT_BLOCK // n)
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        dx, dy = kernels.pairwise_offsets(points, start, stop)  # [i, j] = x_j - x_i
+        theta = np.arctan2(dy, dx)
+        kernels.shape_context_counts(
+            r[start:stop], mean_r, theta, edges, N_THETA, two_pi / N_THETA, two_pi, counts[start:stop]
+        )
+    return counts
 
 
 def histogram_cost(h1: np.ndarray, h2: np.ndarray) -> np.ndarray:
     """Chi-squared cost ``0.5 * sum((a - b)^2 / (a + b + eps))`` between normalised histograms (``hist_cost_2.m``)."""
-    u1, inv1 = np.unique(h1, axis=0, return_inverse=True)
-    u2, inv2 = np.unique(h2, axis=0, return_inverse=True)
-    a = u1 / (u1.sum(axis=1, keepdims=True) + _EPS)
-    b = u2 / (u2.sum(axis=1, keepdims=True) + _EPS)
-    total = np.zeros((len(a), len(b)))
-    for k in range(a.shape[1]):
-        ak = a[:, k][:, None]
-        bk = b[:, k][None, :]
-        if not ak.any() and not bk.any():
-            total += 0.0
-            continue
-        diff = ak - bk
-        total += diff * diff / (ak + bk + _EPS)
-    cost = 0.5 * total
-    return cost[inv1.reshape(-1)][:, inv2.reshape(-1)]
+    return _kernels().chi2_cost(np.ascontiguousarray(h1, dtype=np.int64), np.ascontiguousarray(h2, dtype=np.int64))
 
 
 # --------------------------------------------------------------------------------------------------------------
 # 5. Monotone matching
 # --------------------------------------------------------------------------------------------------------------
 
-_DIAGONAL, _ALONG_FIRST, _ALONG_SECOND = 0, 1, 2
-
-
-def _cheapest_path(cost: np.ndarray) -> np.ndarray:
-    """Cheapest monotone path from (0, 0) to the last cell (each step costs the cell entered), as ``K x 2``
-    indices listed from the last cell back to (0, 0)."""
-    n1, n2 = cost.shape
-    n_diag = n1 + n2 - 1
-    # Skewed storage: row s holds the anti-diagonal i + j = s, column i.
-    x = np.arange(n1)[None, :]
-    s = np.arange(n_diag)[:, None]
-    y = s - x
-    valid = (y >= 0) & (y < n2)
-    skew_cost = np.full((n_diag, n1), np.inf)
-    skew_cost[valid] = cost[np.broadcast_to(x, valid.shape)[valid], y[valid]]
-    dist = np.full((n_diag, n1), np.inf)
-    step = np.zeros((n_diag, n1), dtype=np.int8)
-    dist[0, 0] = 0.0
-    inf = np.inf
-    for d in range(1, n_diag):
-        lo = max(0, d - n2 + 1)
-        hi = min(d, n1 - 1)
-        i = np.arange(lo, hi + 1)
-        # predecessors: diagonal (i-1, j-1) on d-2; along the first contour (i-1, j) and the second (i, j-1) on d-1
-        diag = np.full(i.size, inf)
-        first = np.full(i.size, inf)
-        ok = i >= 1
-        if d >= 2:
-            diag[ok] = dist[d - 2, i[ok] - 1]
-        first[ok] = dist[d - 1, i[ok] - 1]
-        second = dist[d - 1, i]
-        best = diag
-        choice = np.zeros(i.size, dtype=np.int8)
-        better = first < best
-        best = np.where(better, first, best)
-        choice[better] = _ALONG_FIRST
-        better = second < best
-        best = np.where(better, second, best)
-        choice[better] = _ALONG_SECOND
-        dist[d, lo : hi + 1] = best + skew_cost[d, lo : hi + 1]
-        step[d, lo : hi + 1] = choice
-    path = []
-    i, j = n1 - 1, n2 - 1
-    while True:
-        path.append((i, j))
-        if i == 0 and j == 0:
-            break
-        move = step[i + j, i]
-        if move == _DIAGONAL:
-            i, j = i - 1, j - 1
-        elif move == _ALONG_FIRST:
-            i -= 1
-        else:
-            j -= 1
-    return np.array(path, dtype=np.int64)
+def _cheapest_path(cost: np.ndarray, shift_i: int = 0, shift_j: int = 0) -> np.ndarray:
+    """Cheapest monotone path from (0, 0) to the last cell of ``cost`` rolled by ``(-shift_i, -shift_j)`` (each step
+    costs the cell entered; ties: diagonal, then along the first contour), as ``K x 2`` rolled indices listed from
+    the last cell back to (0, 0); compiled: :func:`plmlib.metrics.temporal_kernels.cheapest_path`."""
+    return _kernels().cheapest_path(np.asarray(cost, dtype=np.float64), int(shift_i), int(shift_j))
 
 
 def _one_to_one(pairs: np.ndarray, cost: np.ndarray) -> np.ndarray:
@@ -526,8 +286,8 @@ def match_cost(cost: np.ndarray) -> float:
     on_path = cost[path[:-1, 0], path[:-1, 1]]  # (0, 0) itself is never a candidate
     cheapest = int(np.argmin(on_path))  # first from the end on ties
     shift_i, shift_j = int(path[cheapest, 0]) + 1, int(path[cheapest, 1]) + 1
-    rolled = np.roll(cost, (-shift_i, -shift_j), axis=(0, 1))
-    pairs = _cheapest_path(rolled)
+    shift_i, shift_j = shift_i % n1, shift_j % n2
+    pairs = _cheapest_path(cost, shift_i, shift_j)  # the path through the rolled matrix
     pairs = np.stack([(pairs[:, 0] + shift_i) % n1, (pairs[:, 1] + shift_j) % n2], axis=1)
     pairs = _one_to_one(pairs, cost)
     return float(np.mean(cost[pairs[:, 0], pairs[:, 1]]))
