@@ -390,3 +390,24 @@ def test_the_visual_tracker_sentences_are_the_committed_results():
         assert f"{video} {change.loc[video]:+.3f}" in ablations, video
     for video in ("drift-chicane", "kite-surf"):
         assert f"{video} {window['plm_grabcut'].loc[video, 'J-Mean']:.3f}" in ablations, video
+
+
+def test_the_lite0_results_table_is_the_committed_results():
+    """results/davis2016_val_lite0/README.md's table is typed by hand: each row names its results folder (relative to
+    results/) and must show that folder's global J-Mean, F-Mean and T; every run of the folder is in it."""
+    import re
+    from pathlib import Path
+
+    results = Path(__file__).resolve().parents[1] / "results"
+    folder = results / "davis2016_val_lite0"
+    rows = [line for line in (folder / "README.md").read_text().splitlines()
+            if line.startswith("| ") and re.search(r"`[a-z0-9_]+/[a-z0-9_]+`", line)]
+    named = set()
+    for line in rows:
+        run = re.search(r"`([a-z0-9_]+/[a-z0-9_]+)`", line).group(1)
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        scores = pd.read_csv(results / run / "global_results.csv").iloc[0]
+        assert [float(c) for c in cells[-3:]] == [round(scores[k], 3) for k in ("J-Mean", "F-Mean", "T")], run
+        named.add(run)
+    assert {f"davis2016_val_lite0/{p.name}" for p in folder.iterdir() if p.is_dir()} <= named
+    assert len(named) >= 4
