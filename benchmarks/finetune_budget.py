@@ -13,7 +13,6 @@ checkpoint's name and the git SHA. Seconds depend on the machine and its load: c
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.csv_rows import appending_csv  # noqa: E402
 from plmlib.data import Davis2016  # noqa: E402
 from plmlib.data.roots import dataset_root  # noqa: E402
 from plmlib.infer import PLMSegmenter  # noqa: E402
@@ -61,12 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     net = load_checkpoint(args.checkpoint) if args.checkpoint else pretrained()
     name = f"{args.checkpoint.parent.name}/{args.checkpoint.name}" if args.checkpoint else "shipped"
     dataset = Davis2016(str(dataset_root("davis2016", args.davis_root)), split="val")
-    args.csv.parent.mkdir(parents=True, exist_ok=True)
-    new = not args.csv.is_file()
-    with args.csv.open("a", newline="") as handle:
-        writer = csv.DictWriter(handle, COLUMNS, lineterminator="\n")
-        if new:
-            writer.writeheader()
+    with appending_csv(args.csv, COLUMNS) as writer:
         for seq_name in args.sequences:
             sequence = dataset[seq_name]
             for iterations in args.iterations:
@@ -78,7 +73,6 @@ def main(argv: list[str] | None = None) -> int:
                                      "iterations": iterations, "lr": lr, "J_mean": round(j, 4),
                                      "finetune_seconds": round(seconds, 2), "threads": args.threads,
                                      "git_sha": git_sha()})
-                    handle.flush()
     return 0
 
 

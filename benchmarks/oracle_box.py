@@ -18,7 +18,6 @@ Mean J over frames 1 .. frames-1 is appended to ``--csv`` (default results/diagn
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
@@ -30,6 +29,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.csv_rows import appending_csv  # noqa: E402
 from plmlib import crops  # noqa: E402
 from plmlib.data import Davis2016  # noqa: E402
 from plmlib.data.roots import dataset_root  # noqa: E402
@@ -97,13 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     options = json.loads(args.finetune)
     dataset = Davis2016(dataset_root("davis2016", args.davis_root), split="val")
     args.work.mkdir(parents=True, exist_ok=True)
-    args.csv.parent.mkdir(parents=True, exist_ok=True)
-    new = not args.csv.is_file()
     sha = git_sha()
-    with args.csv.open("a", newline="") as handle:
-        writer = csv.DictWriter(handle, COLUMNS, lineterminator="\n")
-        if new:
-            writer.writeheader()
+    with appending_csv(args.csv, COLUMNS) as writer:
         for name in args.sequences:
             sequence = dataset[name]
             n = min(args.frames, len(sequence))
@@ -119,7 +114,6 @@ def main(argv: list[str] | None = None) -> int:
                        "J_mean": round(float(np.mean(js)), 3), "J_every_5th": " ".join(f"{j:.2f}" for j in js[::5]),
                        "git_sha": sha}
                 writer.writerow(row)
-                handle.flush()
                 print(f"{name:20s} {args.tag:10s} {setting:12s} {mode:10s} J {row['J_mean']:.3f}", flush=True)
             print(f"  ({time.perf_counter() - started:.0f} s)", flush=True)
     return 0

@@ -21,7 +21,6 @@ results/diagnostics/pair_generalisation.csv) with the checkpoint's folder and fi
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from tqdm.auto import tqdm
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.csv_rows import appending_csv  # noqa: E402
 from plmlib.data.roots import dataset_root  # noqa: E402
 from plmlib.model import load_checkpoint  # noqa: E402
 from plmlib.provenance import git_sha  # noqa: E402
@@ -96,12 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({"checkpoint": f"{args.checkpoint.parent.name}/{args.checkpoint.name}", "tag": args.tag, "pairs": name, "seed": seed, "n": args.pairs,
                      "loss": round(loss, 4), "iou": round(iou, 4), "git_sha": git_sha()})
         print(f"{name:13s} loss {loss:.4f}  IoU {iou:.3f}", flush=True)
-    args.csv.parent.mkdir(parents=True, exist_ok=True)
-    new = not args.csv.is_file()
-    with args.csv.open("a", newline="") as handle:
-        writer = csv.DictWriter(handle, COLUMNS, lineterminator="\n")
-        if new:
-            writer.writeheader()
+    with appending_csv(args.csv, COLUMNS) as writer:
         writer.writerows(rows)
     return 0
 
