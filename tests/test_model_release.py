@@ -190,3 +190,23 @@ def test_a_shipped_model_is_named_like_a_checkpoint(tmp_path):
     assert resolve_network(str(own)) == own
     with pytest.raises(FileNotFoundError, match="shipped model"):
         resolve_network("no_such_model")
+
+
+def test_the_shipped_lite0_model_loads_and_fits_the_budget():
+    """plm_lite0_davis2016 (issue 23): one pre-training stage of 1500 steps from the sha256-checked ImageNet Lite0,
+    encoder trained (stored in the file), at most 100 MB, and it segments."""
+    path = shipped_path("plm_lite0_davis2016")
+    assert path.stat().st_size <= 100 * 1024 * 1024
+    release = read_release(path)
+    assert release["format"] == "plmlib-release-2" and release["encoder_weights"] == "imagenet"
+    stages = release["provenance"]["training"]
+    assert [(s["seed"], s["iterations"]) for s in stages] == [(0, 1500)] and stages[0]["starts_from"] is None
+    model = pretrained("plm_lite0_davis2016")
+    assert model.config.encoder == "efficientnet_lite0" and model.config.fc_widths == (1024, 1024)
+    assert model.config.frozen_blocks == ()
+    s = model.config.crop_size
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        probability = model.foreground_probability(model(torch.rand(1, 3, s, s, generator=g),
+                                                         torch.ones(1, 1, s, s), torch.rand(1, 3, s, s, generator=g)))
+    assert probability.shape == (1, s, s) and torch.isfinite(probability).all()
