@@ -57,7 +57,7 @@ def davis_sequence(name: str):
 
 
 def speed(method: str, sequence, frames: int, finetune: bool, threads: int, preset: str | None = None,
-          checkpoint: str | None = None) -> dict:
+          checkpoint: str | None = None, finetune_options: dict | None = None) -> dict:
     """One method on the first ``frames`` frames of ``sequence``; timings from the segmenter's own counters.
     ``checkpoint``: a shipped model's name or a file (None: the shipped default); ``preset``: a fresh network."""
     import torch
@@ -74,6 +74,9 @@ def speed(method: str, sequence, frames: int, finetune: bool, threads: int, pres
         from plmlib.model.release import SHIPPED_NAME
 
         network, described = {}, f"shipped release {SHIPPED_NAME}"
+    if finetune_options:
+        network["finetune_options"] = dict(finetune_options)
+        described += f" (fine-tuning {finetune_options})"
     segmenter = create_segmenter(method, device="cpu", finetune=finetune, **network)
     started = time.perf_counter()
     segmenter.start(np.asarray(sequence.frames[0]), sequence.first_mask)
@@ -174,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
                         "a file (default: the shipped default)")
     parser.add_argument("--only-checkpoint", action="store_true", help="time only that network's rows (PLM, PLM_P, "
                         "PLM + GrabCut), not the fresh small and paper-sized ones")
+    parser.add_argument("--finetune-iterations", type=int, default=None, help="fine-tuning steps of the first rows "
+                        "(default: PLMSegmenter's)")
+    parser.add_argument("--finetune-lr", type=float, default=None, help="fine-tuning rate of the first rows")
     parser.add_argument("--append", action="store_true", help="add this run's rows to --out, keeping its earlier rows "
                         "(e.g. one network's rows beside another's)")
     parser.add_argument("--memory-child", type=int, default=None, help=argparse.SUPPRESS)
@@ -199,7 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.only_checkpoint:
         runs += [("plm", True, "small"), ("plm", False, "plm")]
     for method, finetune, preset in runs:
-        row = speed(method, sequence, frames, finetune, args.threads, preset, args.checkpoint)
+        options = {k: v for k, v in (("iterations", args.finetune_iterations), ("lr", args.finetune_lr))
+                   if v is not None and preset is None}
+        row = speed(method, sequence, frames, finetune, args.threads, preset, args.checkpoint, options)
         print(f"{method:6s} fine-tune {row['finetune_seconds']:6.1f} s | per frame: network "
               f"{row['network_seconds_per_frame']:.3f} s, rest {row['rest_seconds_per_frame']:.3f} s, "
               f"total {row['seconds_per_frame']:.3f} s, CPU {row['cpu_seconds_per_frame']:.3f} s "
