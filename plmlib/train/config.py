@@ -122,8 +122,10 @@ class ModelChoice:
     """The network to train.
 
       preset       plmlib.model preset name ("small", "plm", ...)
-      overrides    PLMConfig field overrides (e.g. {"fc_widths": [1024, 1024]})
-      checkpoint   start from this checkpoint instead (pre-trained weights for fine-tuning)
+      overrides    PLMConfig field overrides (e.g. {"fc_widths": [1024, 1024]}); with a checkpoint, the trained network
+                   grown to them (plmlib.model.warm_start, e.g. {"decoder_skip": true})
+      checkpoint   start from this checkpoint or shipped release name instead (pre-trained weights for fine-tuning,
+                   or a longer pre-training)
       pretrained   load the preset's encoder weights (False: random encoder; ignored with a checkpoint)
       frozen_blocks  encoder blocks not trained in this stage (VGG blocks 1..5, Lite0 stages 1..7); "all": the
                    whole encoder, whichever it is; None: the model config's

@@ -31,6 +31,8 @@ from torch.utils.data import DataLoader, Sampler
 from tqdm.auto import tqdm
 
 from plmlib.model import PLMNet, build_model, default_device, load_checkpoint, save_checkpoint
+from plmlib.model.release import resolve_network
+from plmlib.model.warm_start import warm_start
 from plmlib.provenance import save_config
 
 from .checkpointing import (LossLog, find_resume, load_training_checkpoint, save_training_checkpoint,
@@ -85,7 +87,9 @@ def build_net(choice: ModelChoice, start: PLMNet | None = None) -> PLMNet:
             p.requires_grad_(True)
         net.encoder.freeze_blocks(net.config.frozen_blocks)
     elif choice.checkpoint:
-        net = load_checkpoint(choice.checkpoint, map_location="cpu")
+        net = load_checkpoint(resolve_network(choice.checkpoint), map_location="cpu")
+        if choice.overrides:  # an architectural change on top of trained weights (plmlib.model.warm_start)
+            net = warm_start(net, **dict(choice.overrides))
     else:
         net = build_model(choice.preset, pretrained=choice.pretrained, **dict(choice.overrides))
     if choice.frozen_blocks is not None:
