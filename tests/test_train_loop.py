@@ -173,3 +173,25 @@ def test_pretrain_trains_the_last_block_from_a_pool(tmp_path):
     assert read_checkpoint(tmp_path / "checkpoints" / "checkpoint_0000003.pt")["extra"]["sampler"]["pool"]
     assert torch.equal(net.encoder.block_parameters(1)[0], start.encoder.block_parameters(1)[0])
     assert not torch.equal(net.encoder.block_parameters(5)[0], start.encoder.block_parameters(5)[0])
+
+
+def test_balanced_loss_gives_object_and_background_equal_weight():
+    """OptimConfig.loss = "balanced" (OSVOS): the mean of the two classes' mean cross-entropies, whatever their
+    shares; an all-background prediction of a one-pixel object is cheap with plain cross-entropy, not balanced."""
+    import torch.nn.functional as F
+
+    from plmlib.train.pretrain import pixel_loss
+
+    target = torch.zeros(1, 10, 10, dtype=torch.long)
+    target[0, 4, 4] = 1
+    logits = torch.zeros(1, 2, 10, 10)
+    logits[:, 0] = 3.0  # confident background everywhere
+    per_pixel = F.cross_entropy(logits, target, reduction="none")[0]
+    expected = (per_pixel[target[0] == 1].mean() + per_pixel[target[0] == 0].mean()) / 2
+    torch.testing.assert_close(pixel_loss(logits, target, "balanced"), expected)
+    assert pixel_loss(logits, target, "balanced") > 10 * pixel_loss(logits, target, "cross_entropy")
+    background_only = torch.zeros_like(target)
+    torch.testing.assert_close(pixel_loss(logits, background_only, "balanced"),
+                               pixel_loss(logits, background_only, "cross_entropy"))
+    with pytest.raises(ValueError, match="loss must be one of"):
+        OptimConfig(loss="dice")

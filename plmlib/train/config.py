@@ -32,6 +32,9 @@ from .pairs import (FINETUNE_QUERY_AUG, FINETUNE_SEARCH_AUG, Augmentation, DataC
 PROFILE_NAMES = ("smoke", "classroom", "paper")
 
 
+LOSSES = ("cross_entropy", "balanced")
+
+
 @dataclass
 class OptimConfig:
     """Optimiser and learning-rate schedule (ours: Adam; the paper does not say).
@@ -43,6 +46,10 @@ class OptimConfig:
       grad_clip     clip the gradient norm to this (None: no clipping)
       encoder_lr_ratio  the trained encoder blocks learn at lr x this (a pre-trained encoder moves slower than the
                     new layers; 1.0: one rate for all)
+      loss          the per-pixel loss (slides: "probability vs ground truth"; which loss is our choice):
+                    "cross_entropy", or "balanced" (class-balanced cross-entropy as in OSVOS, CVPR 2017: each class
+                    weighs in inversely to its share of the batch's pixels, so that a thin or small object is not
+                    outweighed by its background)
     """
 
     optimizer: str = "adam"
@@ -56,8 +63,11 @@ class OptimConfig:
     warmup: int = 0
     grad_clip: float | None = 10.0
     encoder_lr_ratio: float = 1.0
+    loss: str = "cross_entropy"
 
     def __post_init__(self) -> None:
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
         if not self.encoder_lr_ratio > 0:
             raise ValueError(f"encoder_lr_ratio must be > 0, got {self.encoder_lr_ratio}")
         if self.optimizer not in ("adam", "sgd"):

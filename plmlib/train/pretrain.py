@@ -206,14 +206,26 @@ def make_batches(pairs: PairDataset, start: int, end: int, batch_size: int, *, p
     return iter(loader)
 
 
+def pixel_loss(logits: torch.Tensor, target: torch.Tensor, kind: str = "cross_entropy") -> torch.Tensor:
+    """Per-pixel two-class cross-entropy (OptimConfig.loss): plain, or "balanced" (OSVOS): class c's pixels weigh
+    1 / (its share of the batch's pixels), so that object and background count equally; a class absent from the
+    batch weighs nothing."""
+    if kind == "cross_entropy":
+        return F.cross_entropy(logits, target)
+    counts = torch.bincount(target.flatten(), minlength=logits.shape[1]).float()
+    weight = torch.where(counts > 0, counts.sum() / counts.clamp(min=1), torch.zeros_like(counts))
+    return F.cross_entropy(logits, target, weight=weight)
+
+
 def train_step(model: nn.Module, batch: dict, optimizer, scheduler, scaler, params: list[nn.Parameter], *,
-               grad_clip: float, amp: bool) -> torch.Tensor:
-    """One optimisation step on a batch (already on the device): forward, two-class per-pixel cross-entropy,
+               grad_clip: float, amp: bool, loss: str = "cross_entropy") -> torch.Tensor:
+    """One optimisation step on a batch (already on the device): forward, per-pixel loss (pixel_loss),
     backward, gradient-norm clipping, optimiser and schedule steps. Returns the loss (detached)."""
+    kind = loss
     device_type = batch["target"].device.type
     with torch.autocast(device_type, dtype=torch.float16, enabled=amp):
         logits = model(batch)
-    loss = F.cross_entropy(logits.float(), batch["target"])
+    loss = pixel_loss(logits.float(), batch["target"], kind)
 
     optimizer.zero_grad(set_to_none=True)
     scaler.scale(loss).backward()
@@ -301,7 +313,7 @@ def pretrain(config: PretrainConfig | None = None) -> PLMNet:
     started = time.perf_counter()
     for step, batch in zip(bar, batches):
         loss = train_step(model, to_device(batch, device), optimizer, scheduler, scaler, params,
-                          grad_clip=config.optim.grad_clip, amp=amp)
+                          grad_clip=config.optim.grad_clip, amp=amp, loss=config.optim.loss)
         loss_value, lr = mean_over_processes(loss, ddp), optimizer.param_groups[0]["lr"]
         log.write(step + 1, loss_value, lr, time.perf_counter() - started)
         if (step + 1) % run.log_every == 0:
