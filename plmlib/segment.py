@@ -148,8 +148,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                           "'none': a fresh 'small' model with hed encoder weights, fine-tuned on the first frame)")
     plm.add_argument("--device", default=None, help="cpu, cuda, mps (default: cuda > mps > cpu)")
     plm.add_argument("--no-finetune", action="store_true", help="do not fine-tune on the first frame")
-    plm.add_argument("--finetune-iterations", type=int, default=None, help="fine-tuning steps (default: 150 for a fresh model, 100 from a checkpoint; "
-                          "see plmlib.infer.segmenter.finetune_defaults)")
+    plm.add_argument("--finetune-iterations", type=int, default=None, help="fine-tuning steps (default: the shipped "
+                          "model's, 100 from another checkpoint, 150 for a fresh model: "
+                          "plmlib.infer.segmenter.finetune_defaults)")
     plm.add_argument("--candidates", nargs="+", default=[], metavar="KEY=VALUE",
                      help="CandidateConfig fields (plmlib.infer.candidates), e.g. visual_tracker=csrt motion=flow")
     from plmlib.cli import add_threads_option

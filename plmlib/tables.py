@@ -7,6 +7,9 @@
   published, our BVS, PLM and PLM_P as published and ours; the ``average`` rows are means over the 20 sequences.
 - ``ablation_table``: PLM_S / PLM_U / PLM (slides: ablation), published and ours (a variant not run: empty).
 - ``headline_table``: mean J and F per method, published vs ours (the README's Results section).
+- ``encoder_table``: the encoder as an ablation (ours): mean J and F of each of our PLM variants with the paper's
+  architecture (HED VGG-16, frozen; ``results/davis2016_val_hed/``) and with the default network (ImageNet
+  EfficientNet-Lite0, trained; ``results/davis2016_val/``).
 - ``jumpcut_paper_table``: the slides' JumpCut table (error in %, on the JumpCut dataset), as published.
 - ``jumpcut_protocol_table``: our methods under the JumpCut protocol on DAVIS 2016 val (``plm protocol jumpcut``,
   ``results/jumpcut_protocol_on_davis2016/``): per-sequence error in %, not comparable with the paper's table (other
@@ -28,7 +31,8 @@ import pandas as pd
 from plmlib.published import paper_table
 
 REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "results" / "davis2016_val"
+RESULTS = REPO / "results" / "davis2016_val"  # the default network's (plmlib.model.release.SHIPPED_NAME)
+RESULTS_HED = REPO / "results" / "davis2016_val_hed"  # the paper-architecture network's (plm_davis2016)
 TABLES = REPO / "results" / "tables"
 JUMPCUT_PROTOCOL = REPO / "results" / "jumpcut_protocol_on_davis2016"
 JUMPCUT_CAPTION = ("JumpCut protocol (key frame every 16 frames, mask transferred 16 frames ahead, error = 100 x "
@@ -111,6 +115,24 @@ def headline_table(results: str | Path = RESULTS) -> pd.DataFrame:
             rows.append({"method": column.removesuffix(" (ours)"), "source": "ours", "J-Mean": scores["J-Mean"],
                          "F-Mean": scores["F-Mean"]})
     return pd.DataFrame(rows)
+
+
+def encoder_table(results: str | Path = RESULTS, results_hed: str | Path = RESULTS_HED) -> pd.DataFrame:
+    """The encoder as an ablation (ours): one row per PLM variant, mean J and F with the HED VGG-16 network
+    (``results_hed``) and with the default ImageNet EfficientNet-Lite0 network (``results``); empty where a
+    variant was not run with that network."""
+    columns = {"VGG-16 (HED, frozen)": results_hed, "EfficientNet-Lite0 (ImageNet, trained)": results}
+    rows = []
+    for method, label in OURS.items():
+        if method == "bvs":
+            continue
+        row = {"method": label.removesuffix(" (ours)")}
+        for encoder, folder in columns.items():
+            path = Path(folder) / method / "global_results.csv"
+            scores = pd.read_csv(path).iloc[0] if path.is_file() else {"J-Mean": np.nan, "F-Mean": np.nan}
+            row[f"J {encoder}"], row[f"F {encoder}"] = scores["J-Mean"], scores["F-Mean"]
+        rows.append(row)
+    return pd.DataFrame(rows).round(3)
 
 
 def jumpcut_paper_table() -> pd.DataFrame:
@@ -196,8 +218,9 @@ def to_markdown(table: pd.DataFrame, mark_best: bool = True, lower_is_better: bo
 
 
 def write_tables(results: str | Path = RESULTS, out: str | Path = TABLES,
-                 protocol_results: str | Path = JUMPCUT_PROTOCOL) -> list[Path]:
-    """Write the davis2016_val, ablation, headline and JumpCut tables as CSV and Markdown; returns the paths.
+                 protocol_results: str | Path = JUMPCUT_PROTOCOL, results_hed: str | Path = RESULTS_HED) -> list[Path]:
+    """Write the davis2016_val, ablation, headline, encoder and JumpCut tables as CSV and Markdown; returns the
+    paths.
 
     The JumpCut protocol table is read from ``protocol_results`` and written only when a method was run there."""
     from plmlib.io import atomic_write
@@ -207,7 +230,8 @@ def write_tables(results: str | Path = RESULTS, out: str | Path = TABLES,
     written = []
     for name, table, best in (("davis2016_val_per_sequence", davis_table(results), True),
                               ("ablation_davis2016", ablation_table(results), True),
-                              ("headline", headline_table(results), False)):
+                              ("headline", headline_table(results), False),
+                              ("encoder_davis2016", encoder_table(results, results_hed), False)):
         with atomic_write(out / f"{name}.csv") as tmp:
             table.to_csv(tmp, index=False)
         with atomic_write(out / f"{name}.md") as tmp:
@@ -230,12 +254,14 @@ def write_tables(results: str | Path = RESULTS, out: str | Path = TABLES,
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder of <method>/per_sequence_results.csv")
+    parser.add_argument("--results-hed", type=Path, default=RESULTS_HED,
+                        help="the paper-architecture network's results, for the encoder table")
     parser.add_argument("--protocol-results", type=Path, default=JUMPCUT_PROTOCOL,
                         help="folder of <method>.csv written by plm protocol jumpcut")
     parser.add_argument("--out", type=Path, default=TABLES, help="where the tables go")
 
 
 def run(args: argparse.Namespace) -> int:
-    for path in write_tables(args.results, args.out, args.protocol_results):
+    for path in write_tables(args.results, args.out, args.protocol_results, args.results_hed):
         print(path)
     return 0

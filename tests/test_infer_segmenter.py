@@ -339,3 +339,24 @@ def test_finetuning_a_network_in_memory_equals_fine_tuning_its_checkpoint(tmp_pa
         torch.testing.assert_close(x, y, rtol=1e-6, atol=1e-6, msg=name)
     assert any(not torch.equal(v, a.state_dict()[k]) for k, v in before.items())  # it did train
     assert all(torch.equal(v, net.state_dict()[k]) for k, v in before.items())  # on a copy
+
+
+def test_each_shipped_release_fine_tunes_with_its_own_measured_budget(tmp_path):
+    """finetune_defaults per release (plmlib.model.release.RELEASE_FINETUNE): by name, by the shipped file's path,
+    as the default; another checkpoint gets the generic pre-trained budget; an explicit option wins."""
+    from plmlib.model import build_model, save_checkpoint, shipped_path
+    from plmlib.model.release import PAPER_ARCHITECTURE_NAME, RELEASE_FINETUNE, SHIPPED_NAME
+
+    def budget(segmenter):
+        return segmenter.finetune_options["iterations"], segmenter.finetune_options["lr"]
+
+    def expected(name):
+        return RELEASE_FINETUNE[name]["iterations"], RELEASE_FINETUNE[name]["lr"]
+
+    assert budget(PLMSegmenter()) == expected(SHIPPED_NAME)
+    assert budget(PLMSegmenter(checkpoint=PAPER_ARCHITECTURE_NAME)) == expected(PAPER_ARCHITECTURE_NAME)
+    assert budget(PLMSegmenter(checkpoint=str(shipped_path(PAPER_ARCHITECTURE_NAME)))) == \
+        expected(PAPER_ARCHITECTURE_NAME)
+    save_checkpoint(tmp_path / "mine.pt", build_model("small", pretrained=False, seed=0))
+    assert budget(PLMSegmenter(checkpoint=tmp_path / "mine.pt")) == (100, 1e-4)
+    assert PLMSegmenter(finetune_options={"iterations": 7}).finetune_options["iterations"] == 7

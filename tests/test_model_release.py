@@ -94,14 +94,15 @@ def test_other_files_are_refused_clearly(tmp_path):
         load_checkpoint(tmp_path / "other.pt")
 
 
-def test_the_shipped_model_loads_and_fits_the_budget():
-    path = shipped_path()
+def test_the_paper_architecture_model_loads_and_fits_the_budget():
+    """plm_davis2016: the paper's VGG-16 encoder (HED weights, frozen), three pre-training stages."""
+    path = shipped_path("plm_davis2016")
     assert path.stat().st_size <= 100 * 1024 * 1024  # issue 9: at most 100 MB
     release = read_release(path)
     stages = release["provenance"]["training"]  # three pre-training stages (plmlib/weights/README.md)
     assert [s["seed"] for s in stages] == [0, 1, 2] and [s["iterations"] for s in stages] == [1500, 800, 1200]
     assert stages[0]["starts_from"] is None and release["encoder_weights"] == "hed"
-    model = pretrained()
+    model = pretrained("plm_davis2016")
     assert model.config.fc_widths == (1024, 1024)
     from plmlib import crops
     from plmlib.data import make_video
@@ -162,20 +163,23 @@ def test_plm_release_names_what_is_missing(tmp_path, capsys):
     assert not (tmp_path / "r.pt").exists()
 
 
-@pytest.mark.parametrize("variant", ["plm", "plm_p", "plm_u"])
-def test_committed_results_were_made_by_the_shipped_model(variant):
-    """results/davis2016_val/<variant>/config.yaml names the sha256 of the network file it ran: it must be the release
-    that ships, so that a new release cannot land without its scores being re-run."""
+@pytest.mark.parametrize("folder, variant", [(f, v) for f in ("davis2016_val", "davis2016_val_hed")
+                                             for v in ("plm", "plm_p", "plm_u", "plm_grabcut")])
+def test_committed_results_were_made_by_the_shipped_model(folder, variant):
+    """results/<folder>/<variant>/config.yaml names the sha256 of the network file it ran: davis2016_val's must be
+    the default release (SHIPPED_NAME), davis2016_val_hed's the paper-architecture one, so that a new release
+    cannot land without its scores being re-run."""
     from pathlib import Path
 
     import yaml
 
+    from plmlib.model.release import PAPER_ARCHITECTURE_NAME, SHIPPED_NAME
     from plmlib.model.weights import sha256_file
 
-    config = Path(__file__).resolve().parents[1] / "results" / "davis2016_val" / variant / "config.yaml"
+    name = SHIPPED_NAME if folder == "davis2016_val" else PAPER_ARCHITECTURE_NAME
+    config = Path(__file__).resolve().parents[1] / "results" / folder / variant / "config.yaml"
     saved = yaml.safe_load(config.read_text())["config"]
-    assert saved["checkpoint"].startswith("shipped release")
-    assert saved["checkpoint_sha256"] == sha256_file(shipped_path()), f"{config} was made by another network"
+    assert saved["checkpoint_sha256"] == sha256_file(shipped_path(name)), f"{config} was made by another network"
 
 
 def test_a_shipped_model_is_named_like_a_checkpoint(tmp_path):

@@ -68,6 +68,19 @@ def test_ablation_and_headline(results):
     assert headline.set_index(["method", "source"]).loc[("PLM_U", "paper"), "J-Mean"] == pytest.approx(0.63)
 
 
+def test_the_encoder_table_puts_each_network_in_its_columns(results, tmp_path):
+    """encoder_table: one row per PLM variant; the HED folder's scores in the VGG-16 columns, the default's in the
+    Lite0 columns, empty where a variant was not run with a network."""
+    from plmlib.tables import encoder_table
+
+    table = encoder_table(results, results_hed=results / "plm_p" / "..").set_index("method")
+    assert list(table.index) == ["PLM", "PLM_P", "PLM_U", "PLM_S", "PLM + GrabCut"]
+    assert table.loc["PLM", "J EfficientNet-Lite0 (ImageNet, trained)"] == pytest.approx(0.295)
+    assert table.loc["PLM_P", "F VGG-16 (HED, frozen)"] == pytest.approx(0.345)
+    assert table.loc["PLM_U"].isna().all()
+    assert encoder_table(results, results_hed=tmp_path / "none")["J VGG-16 (HED, frozen)"].isna().all()
+
+
 def test_markdown_marks_the_best_and_second_best_per_row():
     table = pd.DataFrame({"sequence": ["a"], "measure": ["J"], "X": [0.5], "Y": [0.9], "Z": [0.7]})
     row = to_markdown(table).splitlines()[2]
@@ -103,10 +116,11 @@ def test_jumpcut_protocol_table_averages_transfers_then_sequences(tmp_path):
 def test_tables_and_figures_are_written(results, tmp_path):
     from plmlib.viz.results import save_figures
 
-    written = write_tables(results, tmp_path / "tables", protocol_results=tmp_path / "not_run")
+    written = write_tables(results, tmp_path / "tables", protocol_results=tmp_path / "not_run",
+                           results_hed=tmp_path / "not_run")
     assert sorted(p.name for p in written) == sorted(f"{n}.{e}" for n in ("davis2016_val_per_sequence",
                                                                            "ablation_davis2016", "headline",
-                                                                           "jumpcut_paper")
+                                                                           "encoder_davis2016", "jumpcut_paper")
                                                      for e in ("csv", "md"))
     figures = save_figures(results, out=tmp_path / "figures")
     names = {p.name for p in figures}
@@ -148,7 +162,8 @@ def test_the_readme_prose_numbers_are_the_committed_results():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    readme, ablations = _prose(root / "README.md"), _prose(root / "results" / "ablations" / "README.md")
+    readme = _prose(root / "results" / "davis2016_val_hed" / "README.md")  # the paper-architecture network's runs
+    ablations = _prose(root / "results" / "ablations" / "README.md")
     # JumpCut protocol on DAVIS 2016 val
     summary = pd.read_csv(root / "results" / "jumpcut_protocol_on_davis2016" / "summary.csv").set_index("method")
     error = {m: f"{summary.loc[m, 'error_percent']:.1f}" for m in summary.index}
@@ -230,7 +245,7 @@ def test_the_resolution_ceiling_table_is_the_committed_csv():
         expected = [f"{means.loc[(size, t), k]:.3f}" for t in (0.3, 0.5) for k in ("J", "F")]
         assert cells == expected, size
     shipped = means.loc[(128, 0.3)]  # the README's Results quote the shipped crop size and threshold
-    top = (root.parents[1] / "README.md").read_text()
+    top = (root.parent / "davis2016_val_hed" / "README.md").read_text()
     assert f"would keep J {shipped['J']:.3f} / F {shipped['F']:.3f} through PLM's windows" in " ".join(top.split())
 
 
@@ -254,7 +269,7 @@ def test_the_oracle_box_sentences_are_the_committed_csv():
     assert f"drift-chicane ({tracked['drift-chicane']:.3f} -> {oracle['drift-chicane']:.3f})" in diagnostics
     assert f"J {oracle.mean():.3f}, still {paper - oracle.mean():.3f} below the paper's PLM" in diagnostics
     assert f"closes {csrt.mean() - tracked.mean():.3f} of the {oracle.mean() - tracked.mean():.3f}" in diagnostics
-    readme = _prose(root / "README.md")
+    readme = _prose(root / "results" / "davis2016_val_hed" / "README.md")
     assert (f"J {oracle.mean():.3f} against {tracked.mean():.3f} with its own tracking ({csrt.mean():.3f} with the "
             f"CSRT window): perfect tracking would close {oracle.mean() - tracked.mean():.3f} of the "
             f"{paper - tracked.mean():.3f} between our tracked PLM and the paper's, and leave "
@@ -271,8 +286,8 @@ def test_the_readme_grabcut_sentence_is_the_committed_results():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    readme = _prose(root / "README.md")
-    scores = {m: pd.read_csv(root / "results" / "davis2016_val" / m / "per_sequence_results.csv").set_index("Sequence")
+    readme = _prose(root / "results" / "davis2016_val_hed" / "README.md")
+    scores = {m: pd.read_csv(root / "results" / "davis2016_val_hed" / m / "per_sequence_results.csv").set_index("Sequence")
               for m in ("plm", "plm_grabcut")}
     plm, grabcut = scores["plm"], scores["plm_grabcut"]
     assert list(plm.index) == list(grabcut.index) and len(plm) == 20
@@ -282,14 +297,14 @@ def test_the_readme_grabcut_sentence_is_the_committed_results():
     rest = [s for s in plm.index if s not in GRABCUT_LOOKED_AT]
     gain = (grabcut.loc[rest] - plm.loc[rest])[["J-Mean", "F-Mean"]].mean()
     assert f"on the {len(rest)} others {gain['J-Mean']:+.3f} J / {gain['F-Mean']:+.3f} F" in readme
-    table = pd.read_csv(root / "results" / "tables" / "davis2016_val_per_sequence.csv")
-    table = table[table["measure"] == "J"].set_index("sequence")
+    paper = paper_table("davis2016_val_per_sequence").query("measure == 'J'").set_index("sequence")["PLM"]
+    ours = grabcut["J-Mean"].rename(lambda s: s.removesuffix("_1"))  # as plm tables rounds them
     lost = ["breakdance", "drift-chicane", "kite-surf", "libby"]
-    gap = table.loc["average", "PLM (paper)"] - table.loc["average", "PLM + GrabCut (ours)"]
-    lost_gap = (table.loc[lost, "PLM (paper)"] - table.loc[lost, "PLM + GrabCut (ours)"]).sum() / 20
+    gap = round(paper.drop("average").mean(), 3) - round(ours.mean(), 3)  # plm tables' average rows
+    lost_gap = (paper[lost] - ours[lost].round(3)).sum() / 20
     assert f"remains ({gap:.3f} against the paper's PLM), {lost_gap:.3f} is four objects" in readme
-    assert table.loc[lost, "PLM + GrabCut (ours)"].max() <= 0.12
-    timing = {m: pd.read_csv(root / "results" / "davis2016_val" / m / "timing.csv")["step_seconds_per_frame"].mean()
+    assert ours[lost].max() <= 0.12
+    timing = {m: pd.read_csv(root / "results" / "davis2016_val_hed" / m / "timing.csv")["step_seconds_per_frame"].mean()
               for m in ("plm", "plm_grabcut")}
     assert f"{timing['plm_grabcut']:.2f} s per frame against {timing['plm']:.2f} s" in readme
 
@@ -300,7 +315,8 @@ def test_the_jumpcut_grabcut_sentences_are_the_committed_results():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    readme, ablations = _prose(root / "README.md"), _prose(root / "results" / "ablations" / "README.md")
+    readme = _prose(root / "results" / "davis2016_val_hed" / "README.md")  # the paper-architecture network's runs
+    ablations = _prose(root / "results" / "ablations" / "README.md")
     grabcut = pd.read_csv(root / "results" / "ablations" / "jumpcut_grabcut" / "plm_grabcut.csv")
     default = pd.read_csv(root / "results" / "jumpcut_protocol_on_davis2016" / "plm.csv")
     paired = grabcut.merge(default, on=["sequence", "key_frame", "target_frame"], suffixes=("_grabcut", ""))
@@ -317,11 +333,11 @@ def test_the_jumpcut_grabcut_sentences_are_the_committed_results():
 
 
 def test_the_plm_grabcut_readme_is_the_committed_results():
-    """results/davis2016_val/plm_grabcut/README.md: its table, per-video changes and the split of the 20 videos into
+    """results/davis2016_val_hed/plm_grabcut/README.md: its table, per-video changes and the split of the 20 videos into
     the 7 looked at and the 13 others are what the committed CSVs give."""
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1] / "results" / "davis2016_val"
+    root = Path(__file__).resolve().parents[1] / "results" / "davis2016_val_hed"
     text = _prose(root / "plm_grabcut" / "README.md")
     scores = {m: pd.read_csv(root / m / "per_sequence_results.csv").set_index("Sequence")[["J-Mean", "F-Mean"]]
               for m in ("plm", "plm_grabcut")}
@@ -356,16 +372,17 @@ def test_the_visual_tracker_sentences_are_the_committed_results():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    readme, ablations = _prose(root / "README.md"), _prose(root / "results" / "ablations" / "README.md")
+    readme = _prose(root / "results" / "davis2016_val_hed" / "README.md")  # the paper-architecture network's runs
+    ablations = _prose(root / "results" / "ablations" / "README.md")
     base, window, timing = {}, {}, {}
     for method in ("plm", "plm_grabcut"):
-        base[method] = pd.read_csv(root / "results" / "davis2016_val" / method / "per_sequence_results.csv")
+        base[method] = pd.read_csv(root / "results" / "davis2016_val_hed" / method / "per_sequence_results.csv")
         window[method] = pd.read_csv(root / "results" / "ablations" / "visual_tracker" / method /
                                      "per_sequence_results.csv")
         base[method], window[method] = base[method].set_index("Sequence"), window[method].set_index("Sequence")
         assert list(base[method].index) == list(window[method].index) and len(base[method]) == 20
         timing[method] = [pd.read_csv(folder / method / "timing.csv")["step_seconds_per_frame"].mean()
-                          for folder in (root / "results" / "davis2016_val",
+                          for folder in (root / "results" / "davis2016_val_hed",
                                          root / "results" / "ablations" / "visual_tracker")]
         config = (root / "results" / "ablations" / "visual_tracker" / method / "config.yaml").read_text()
         assert "visual_tracker: csrt" in config  # the run had the window on
@@ -392,14 +409,14 @@ def test_the_visual_tracker_sentences_are_the_committed_results():
         assert f"{video} {window['plm_grabcut'].loc[video, 'J-Mean']:.3f}" in ablations, video
 
 
-def test_the_lite0_results_table_is_the_committed_results():
-    """results/davis2016_val_lite0/README.md's table is typed by hand: each row names its results folder (relative to
+def test_the_default_network_results_table_is_the_committed_results():
+    """results/davis2016_val/README.md's table is typed by hand: each row names its results folder (relative to
     results/) and must show that folder's global J-Mean, F-Mean and T; every run of the folder is in it."""
     import re
     from pathlib import Path
 
     results = Path(__file__).resolve().parents[1] / "results"
-    folder = results / "davis2016_val_lite0"
+    folder = results / "davis2016_val"
     rows = [line for line in (folder / "README.md").read_text().splitlines()
             if line.startswith("| ") and re.search(r"`[a-z0-9_]+/[a-z0-9_]+`", line)]
     named = set()
@@ -409,5 +426,5 @@ def test_the_lite0_results_table_is_the_committed_results():
         scores = pd.read_csv(results / run / "global_results.csv").iloc[0]
         assert [float(c) for c in cells[-3:]] == [round(scores[k], 3) for k in ("J-Mean", "F-Mean", "T")], run
         named.add(run)
-    assert {f"davis2016_val_lite0/{p.name}" for p in folder.iterdir() if p.is_dir()} <= named
+    assert {f"davis2016_val/{p.name}" for p in folder.iterdir() if p.is_dir()} <= named
     assert len(named) >= 4

@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 from plmlib.model import PLMNet, build_model, default_device, load_checkpoint, pretrained, shipped_path
-from plmlib.model.release import resolve_network
+from plmlib.model.release import RELEASE_FINETUNE, SHIPPED_NAME, resolve_network, shipped_name_of
 from plmlib.segmenter import VideoSegmenter, check_first_mask, check_frame
 
 from .candidates import BoxTracker, CandidateConfig, MotionEstimator, VisualTracker
@@ -69,14 +69,16 @@ def _config(cls, value):
     return cls(**value)
 
 
-def finetune_defaults(from_checkpoint: bool) -> dict:
+def finetune_defaults(from_checkpoint: bool, release: str | None = None) -> dict:
     """Our fine-tuning defaults (plmlib.train.FinetuneConfig fields): a pre-trained network needs a small step,
-    a fresh one (random FC layers and decoder) has everything to learn from the one frame."""
+    a fresh one (random FC layers and decoder) has everything to learn from the one frame. A shipped ``release``
+    takes the steps and rate measured for it (plmlib.model.release.RELEASE_FINETUNE)."""
     from plmlib.train.pairs import TRACKING_FINETUNE_SEARCH_AUG as aug  # wide: see its comment in plmlib.train.pairs
 
     tracking = {"pairs.search_aug.translate": aug.translate, "pairs.search_aug.scale": aug.scale}
-    if from_checkpoint:  # sized for a 2-core CPU: about 2-3 minutes per object with the shipped H=1024 network
-        return {"iterations": 100, "batch_size": 8, "lr": 1e-4, "cache.pool_size": 64, **tracking}
+    if from_checkpoint:
+        return {"iterations": 100, "batch_size": 8, "lr": 1e-4, "cache.pool_size": 64, **tracking,
+                **RELEASE_FINETUNE.get(release, {})}
     return {"iterations": 150, "batch_size": 8, "lr": 1e-3, **tracking}
 
 
@@ -137,7 +139,11 @@ class PLMSegmenter(VideoSegmenter):
         if pretrained_network is None:  # a network handed over, or a checkpoint, is taken to be pre-trained
             pretrained_network = model is not None or checkpoint is not None
         self.pretrained_network = bool(pretrained_network)
-        self.finetune_options = {**finetune_defaults(self.pretrained_network), **dict(finetune_options or {})}
+        # which shipped release this is, if any: its measured fine-tuning defaults (a network handed over: none)
+        self.release = (SHIPPED_NAME if self.shipped
+                        else shipped_name_of(checkpoint) if model is None and checkpoint is not None else None)
+        self.finetune_options = {**finetune_defaults(self.pretrained_network, self.release),
+                                 **dict(finetune_options or {})}
         self.candidates = _config(CandidateConfig, candidates)
         if stacking not in STACKING:
             raise ValueError(f"stacking must be one of {STACKING}, got {stacking!r}")

@@ -54,7 +54,7 @@ def training_lineage(run_dir: str | Path) -> list[dict[str, Any]]:
 def configure_parser(parser) -> None:
     parser.add_argument("run", type=Path, help="a training run folder (config.yaml and model.pt, from plm train)")
     parser.add_argument("--out", type=Path, default=shipped_path(), help="release file to write "
-                        "(default: the one that ships, plmlib/weights/plm_davis2016.pt)")
+                        "(default: the default that ships, plmlib.model.release.SHIPPED_NAME)")
     parser.add_argument("--description", default="", help="one line saying what the model is")
 
 

@@ -40,7 +40,12 @@ RELEASE_FORMAT = "plmlib-release-1"  # encoder frozen at its named weights: none
 RELEASE_FORMAT_TRAINED_ENCODER = "plmlib-release-2"  # plus the encoder tensors that training changed
 RELEASE_FORMATS = (RELEASE_FORMAT, RELEASE_FORMAT_TRAINED_ENCODER)
 SHIPPED_DIR = Path(__file__).resolve().parents[1] / "weights"
-SHIPPED_NAME = "plm_davis2016"
+SHIPPED_NAME = "plm_lite0_davis2016"  # the default network: ImageNet EfficientNet-Lite0 encoder (ours)
+PAPER_ARCHITECTURE_NAME = "plm_davis2016"  # the paper's architecture: VGG-16 encoder (HED weights), by name
+# First-frame fine-tuning per shipped release, PLMSegmenter's defaults with it (chosen by measurement, see
+# plmlib/weights/README.md): {name: plmlib.train.FinetuneConfig fields}.
+RELEASE_FINETUNE = {"plm_davis2016": {"iterations": 100, "lr": 1e-4},
+                    "plm_lite0_davis2016": {"iterations": 25, "lr": 1e-5}}
 INT8_MIN_ELEMENTS = 100_000  # 2-D weights at least this large are stored as int8 (the FC layers)
 
 
@@ -179,6 +184,14 @@ def resolve_network(value: str | Path) -> Path:
         raise FileNotFoundError(f"{value}: neither a checkpoint or release file nor a shipped model "
                                 f"({', '.join(shipped_names())})")
     return path
+
+
+def shipped_name_of(value: str | Path) -> str | None:
+    """The shipped release a ``--checkpoint`` value names or points at (its file inside the package), else None."""
+    if isinstance(value, str) and value in shipped_names():
+        return value
+    path = Path(value).resolve()
+    return next((name for name in shipped_names() if shipped_path(name).resolve() == path), None)
 
 
 def pretrained(name: str = SHIPPED_NAME, map_location: str | torch.device | None = "cpu") -> PLMNet:
