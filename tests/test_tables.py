@@ -128,14 +128,56 @@ def test_tables_and_figures_are_written(results, tmp_path):
     assert all(p.stat().st_size > 10_000 for p in figures)
 
 
+def _readme_tables() -> list[list[str]]:
+    """The Markdown tables of README's Results section, each as its lines (header included, separator left out)."""
+    from pathlib import Path
+
+    section = (Path(__file__).resolve().parents[1] / "README.md").read_text().split("## Results", 1)[1]
+    tables, current = [], []
+    for line in section.split("\n## ", 1)[0].splitlines() + [""]:
+        if line.startswith("|"):
+            if "---" not in line:
+                current.append(line)
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+def test_the_readme_encoder_table_and_sentences_are_the_committed_results():
+    """README's encoder table is results/tables/encoder_davis2016.csv (plm tables), and its 'Where we stand'
+    sentences are the committed global and per-sequence scores of the default network."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    encoder = pd.read_csv(root / "results" / "tables" / "encoder_davis2016.csv").set_index("method")
+    lines = _readme_tables()[1]
+    assert len(lines) - 1 == len(encoder)
+    for line in lines[1:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        expected = ["" if pd.isna(v) else f"{v:.3f}" for v in encoder.loc[cells[0]]]
+        assert cells[1:] == expected, cells[0]
+    results = root / "results" / "davis2016_val"
+    score = {m: pd.read_csv(results / m / "global_results.csv").iloc[0] for m in ("plm", "bvs", "plm_grabcut")}
+    per = {m: pd.read_csv(results / m / "per_sequence_results.csv").set_index("Sequence") for m in ("plm", "bvs")}
+    above = {k: int((per["plm"][f"{k}-Mean"] > per["bvs"][f"{k}-Mean"]).sum()) for k in "JF"}
+    readme = _prose(root / "README.md")
+    plm, bvs, grabcut = score["plm"], score["bvs"], score["plm_grabcut"]
+    assert (f"Our PLM is above our BVS on J ({plm['J-Mean']:.3f} against {bvs['J-Mean']:.3f}, on {above['J']} of 20 "
+            f"videos) but not on F ({plm['F-Mean']:.3f} against {bvs['F-Mean']:.3f}, above on {above['F']})") in readme
+    assert f"above it on both ({grabcut['J-Mean']:.3f} / {grabcut['F-Mean']:.3f})" in readme
+    assert f"what GrabCut's refinement adds to F ({grabcut['F-Mean'] - plm['F-Mean']:+.3f})" in readme
+    assert plm["J-Mean"] > bvs["J-Mean"] and plm["F-Mean"] < bvs["F-Mean"]  # what the sentence says
+    assert grabcut["J-Mean"] > bvs["J-Mean"] and grabcut["F-Mean"] > bvs["F-Mean"]
+
+
 def test_the_readme_results_table_matches_the_generated_headline_table():
     """README's Results table is written by hand: it must show what results/tables/headline.csv (plm tables) holds."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
     headline = pd.read_csv(root / "results" / "tables" / "headline.csv").set_index(["method", "source"])
-    section = (root / "README.md").read_text().split("## Results", 1)[1].split("\n## ", 1)[0]
-    rows = [line.strip("|").split("|") for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    rows = [line.strip("|").split("|") for line in _readme_tables()[0]]
     checked = 0
     for cells in rows[1:]:  # after the header
         method = cells[0].split(" (")[0].strip()  # "PLM_U (ablation: ...)" -> "PLM_U"
