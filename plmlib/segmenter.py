@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from plmlib.io import FrameError, MaskError, check_mask_size, object_ids
+from plmlib.io import FrameError, MaskError, check_mask_size, ids_from_array, object_ids
 
 # name -> "module:Class"; imported only when asked for.
 METHODS: dict[str, str] = {
@@ -91,10 +91,13 @@ def check_frame(frame: np.ndarray, size: tuple[int, int] | None = None) -> np.nd
 
 
 def check_first_mask(mask: np.ndarray, size: tuple[int, int], what: str = "first mask") -> np.ndarray:
-    """``mask`` as a 2-D id map of ``size`` (height, width) holding at least one object; a MaskError otherwise."""
+    """``mask`` as a 2-D uint8 id map of ``size`` (height, width) holding at least one object
+    (``plmlib.io.masks.ids_from_array``: bool, float and 0/255 masks as ``plm segment`` reads them from a file);
+    a MaskError otherwise."""
     mask = np.asarray(mask)
     if mask.ndim != 2:
         raise MaskError(f"{what}: expected a 2-D id map (H x W, one value per pixel), got shape {mask.shape}")
+    mask = ids_from_array(mask, what)  # bool / float / 0-255 by the rule files follow (plmlib.io.masks)
     check_mask_size(mask, size, what)
     if not mask.any():
         raise MaskError(f"{what} is empty: there is no object to segment")

@@ -96,3 +96,18 @@ def test_unknown_file_kind_and_corrupt_video(tmp_path):
     (tmp_path / "b.mp4").write_bytes(b"\x00" * 100)
     with pytest.raises(FrameError, match="b.mp4"):
         open_video(tmp_path / "b.mp4")
+
+
+def test_16_bit_grey_frames_are_scaled_not_clipped(tmp_path):
+    """A 16-bit grey PNG (as scientific cameras write) keeps its contrast: value v becomes round(v / 257)."""
+    from PIL import Image
+
+    grey = (np.arange(16 * 64).reshape(16, 64) * 60).astype(np.uint16)
+    Image.fromarray(grey).save(tmp_path / "g16.png")
+    rgb = read_image(tmp_path / "g16.png")
+    assert rgb.shape == (16, 64, 3) and rgb.dtype == np.uint8
+    np.testing.assert_array_equal(rgb[..., 0], np.round(grey / 257.0).astype(np.uint8))
+    assert len(np.unique(rgb)) > 200  # not all white
+    dark = np.full((8, 8), 200, np.uint16)  # a 16-bit image stays 16-bit, even when dark
+    Image.fromarray(dark).save(tmp_path / "dark.png")
+    assert read_image(tmp_path / "dark.png").max() == 1

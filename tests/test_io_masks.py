@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -136,3 +138,73 @@ def test_atomic_write_gives_ordinary_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert (tmp_path / "r.csv").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def _soft_disc(shape=(120, 160), centre=(80, 60), radius=35):
+    import cv2
+
+    disc = np.zeros(shape, np.float32)
+    cv2.circle(disc, centre, radius, 1.0, -1)
+    return cv2.GaussianBlur(disc, (9, 9), 3)
+
+
+def test_an_anti_aliased_colour_mask_stays_one_object_per_colour(tmp_path):
+    """Soft edges (as image editors export): DAVIS red and green discs blended with black and with each other
+    read as ids 1 and 2, the object from half-way on, no id for the blends."""
+    from PIL import Image
+
+    red, green = _soft_disc(), _soft_disc(centre=(30, 30), radius=20)
+    rgb = (red[..., None] * DAVIS_PALETTE[1] + green[..., None] * DAVIS_PALETTE[2]).round().clip(0, 255)
+    Image.fromarray(rgb.astype(np.uint8)).save(tmp_path / "soft.png")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # two objects: no warning
+        ids = read_mask(tmp_path / "soft.png")
+    assert object_ids(ids) == [1, 2]
+    assert abs(int((ids == 1).sum()) - int((red >= 0.5).sum())) <= 0.02 * (red >= 0.5).sum()
+    assert abs(int((ids == 2).sum()) - int((green >= 0.5).sum())) <= 0.05 * (green >= 0.5).sum()
+
+
+def test_a_colour_photo_as_a_mask_is_warned_about(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    colours = rng.integers(0, 256, size=(20, 3))
+    image = colours[rng.integers(0, 20, size=(40, 40))].astype(np.uint8)
+    Image.fromarray(image).save(tmp_path / "photo.png")
+    with pytest.warns(UserWarning, match="object colours"):
+        read_mask(tmp_path / "photo.png")
+
+
+def test_a_transparent_background_is_background(tmp_path):
+    """RGBA with one colour everywhere: the alpha channel is the mask; with colours: transparent pixels are
+    background, the opaque ones read by colour."""
+    from PIL import Image
+
+    disc = _soft_disc() >= 0.5
+    rgba = np.zeros((*disc.shape, 4), np.uint8)
+    rgba[..., :3], rgba[..., 3] = 255, disc * 255
+    Image.fromarray(rgba).save(tmp_path / "alpha.png")
+    np.testing.assert_array_equal(read_mask(tmp_path / "alpha.png"), disc.astype(np.uint8))
+    rgba[..., :3] = 0
+    rgba[disc, :3] = DAVIS_PALETTE[2]
+    rgba[:10, :, :3] = (255, 255, 0)  # a coloured, fully transparent band
+    rgba[:10, :, 3] = 0
+    Image.fromarray(rgba).save(tmp_path / "coloured.png")
+    np.testing.assert_array_equal(read_mask(tmp_path / "coloured.png"), disc * 2)
+
+
+def test_arrays_follow_the_rule_of_files():
+    """ids_from_array: bool, 0/255, ids, a soft float mask and whole-number floats; nonsense is refused."""
+    from plmlib.io import ids_from_array
+
+    disc = _soft_disc() >= 0.5
+    expected = disc.astype(np.uint8)
+    np.testing.assert_array_equal(ids_from_array(disc), expected)
+    np.testing.assert_array_equal(ids_from_array(disc * np.uint8(255)), expected)  # object 1, as from a file
+    np.testing.assert_array_equal(ids_from_array(_soft_disc() * 0.9), (_soft_disc() * 0.9 >= 0.5).astype(np.uint8))
+    np.testing.assert_array_equal(ids_from_array(disc * 3.0), disc * np.uint8(3))
+    np.testing.assert_array_equal(ids_from_array(disc.astype(np.int64) * 2), disc * np.uint8(2))
+    for bad, message in ((disc * 2.5, "not whole numbers"), (disc * -1, "expected object ids"),
+                         (disc * 300, "expected object ids"), (np.full((2, 2), np.nan), "NaN")):
+        with pytest.raises(MaskError, match=message):
+            ids_from_array(bad, "first mask")

@@ -70,3 +70,17 @@ def test_bad_inputs_give_clear_errors():
         segmenter.step(video.frames[1][:100])
     with pytest.raises(ValueError, match="unknown method"):
         create_segmenter("magic")
+
+
+@pytest.mark.parametrize("kind", ["float", "0/255", "bool"])
+def test_a_python_mask_means_what_the_same_mask_means_in_a_file(kind):
+    """A soft float mask in [0, 1), a 0/255 array and a bool array are object 1 (as plm segment reads the same mask
+    from a PNG), never an empty mask nor object 255."""
+    video = make_video("translate", n_frames=3, seed=0)
+    truth = video.masks[0] > 0
+    mask = {"float": truth * 0.8, "0/255": truth.astype(np.uint8) * 255, "bool": truth}[kind]
+    segmenter = create_segmenter("flow")
+    first = segmenter.start(video.frames[0], mask)
+    np.testing.assert_array_equal(first, truth.astype(np.uint8))
+    assert segmenter.ids == [1]
+    assert set(np.unique(segmenter.step(video.frames[1]))) <= {0, 1}

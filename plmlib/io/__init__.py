@@ -15,6 +15,7 @@ from plmlib.io.frames import (
 from plmlib.io.masks import (
     DAVIS_PALETTE,
     check_mask_size,
+    ids_from_array,
     object_ids,
     read_mask,
     to_binary,
@@ -33,6 +34,7 @@ __all__ = [
     "atomic_folder",
     "atomic_write",
     "check_mask_size",
+    "ids_from_array",
     "list_images",
     "natural_key",
     "object_ids",

@@ -47,10 +47,36 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     try:
         with Image.open(path) as image:
             image.load()  # raises on truncated data (PIL does not pad truncated files by default)
+            if image.mode.startswith("I") or image.mode == "F":  # 16/32-bit grey or float: scaled, not clipped
+                return grey_to_rgb8(np.asarray(image), path, sixteen_bit=image.mode.startswith("I;16"))
             rgb = image.convert("RGB")
     except (UnidentifiedImageError, OSError, SyntaxError) as err:
         raise FrameError(f"{path}: unreadable or truncated image ({err})") from err
     return np.asarray(rgb, dtype=np.uint8)
+
+
+def grey_to_rgb8(grey: np.ndarray, path: str | os.PathLike = "frame", sixteen_bit: bool = False) -> np.ndarray:
+    """A grey image of more than 8 bits as ``H x W x 3`` uint8, scaled to 0..255 (never clipped): a 16-bit image
+    (``sixteen_bit``, or values up to 65535) divided by 257, floats in [0, 1] times 255, values up to 255 as they
+    are; other ranges by their own maximum (our choice)."""
+    values = grey.astype(np.float64)
+    if not np.isfinite(values).all():
+        raise FrameError(f"{path}: the image holds NaN or infinite values")
+    low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
+    if low < 0:
+        raise FrameError(f"{path}: negative pixel values ({low}): expected an image")
+    if sixteen_bit:
+        scale = 255.0 / 65535.0
+    elif np.issubdtype(grey.dtype, np.floating) and high <= 1.0:
+        scale = 255.0
+    elif high <= 255:
+        scale = 1.0
+    elif high <= 65535:
+        scale = 255.0 / 65535.0
+    else:
+        scale = 255.0 / high
+    eight = np.clip(np.round(values * scale), 0, 255).astype(np.uint8)
+    return np.repeat(eight[..., None], 3, axis=2)
 
 
 def image_size(path: str | os.PathLike) -> tuple[int, int]:

@@ -9,13 +9,20 @@ A mask in plmlib is an ``H x W`` uint8 array of object ids: 0 is background, 1..
   below ``ID_LIMIT`` (128) the values are ids (0/1 masks, or 0..K label maps); otherwise the mask is an
   intensity mask, binarised as ``value >= 128`` (half intensity: anti-aliased 0..255 edges, as in
   SegTrack v2, go to the nearer side; 0/255 masks such as DAVIS 2016 give exactly ``mask > 0``).
+- ``RGBA``/``LA`` with transparency (our rule): when the colour is the same everywhere, the alpha channel is the
+  mask (``alpha >= 128``: a transparent background, an opaque object); otherwise pixels with ``alpha < 128`` are
+  background and the colours of the others are read as below.
 - ``RGB``/``RGBA``: grey images are treated as ``L``; coloured ones map each colour to an id: its index
   in the DAVIS palette when every colour is in it, otherwise 1..K in sorted colour order (black is 0).
+  Anti-aliased edges (as image editors export) are snapped first (``snap_blended_colours``, our rule): a colour
+  that lies between two more frequent colours of the mask (black included) is a blend of the two and takes the
+  nearer one, so a soft-edged object stays one object. More than ``MANY_OBJECTS`` ids after that are warned about.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +33,8 @@ from plmlib.io.errors import MaskError
 
 ID_LIMIT = 128
 BINARY_THRESHOLD = 128
+BLEND_TOLERANCE = 6.0  # colour distance (0..255 units) from the line between two colours that still counts as a blend
+MANY_OBJECTS = 10  # more object ids than this in a colour mask: warn (a photo, or an unusual export?)
 
 
 def davis_palette() -> np.ndarray:
@@ -51,19 +60,75 @@ def _grey_to_ids(values: np.ndarray) -> np.ndarray:
     return values.astype(np.uint8)
 
 
-def _colours_to_ids(rgb: np.ndarray, path: Path) -> np.ndarray:
+def snap_blended_colours(colours: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """For each of ``colours`` (``N x 3``, with their pixel ``counts``), the index of the colour it stands for, or
+    -1 for background.
+
+    Colours are taken from the most frequent down. One that is, within BLEND_TOLERANCE, a mix of black and at most
+    two colours already kept (``c = wa a + wb b``, ``wa, wb >= 0``, ``wa + wb <= 1``: an anti-aliased edge against
+    the background or between two touching objects) snaps to its largest part, black meaning background (the
+    object from half-way on against black, as grey masks are thresholded at 128); any other colour is kept, as
+    an object of its own."""
+    colours = colours.astype(np.float64)
+    order = np.argsort(-counts, kind="stable")
+    target = np.full(len(colours), -1)
+    kept: list[int] = []
+    for i in order:
+        c = colours[i]
+        if not c.any():
+            continue  # black: background
+        best = None
+        pairs = [(a, b) for x, a in enumerate(kept) for b in kept[x + 1:]] or [(a, a) for a in kept]
+        for a, b in pairs:
+            basis = np.stack([colours[a], colours[b]], axis=1) if a != b else colours[a][:, None]
+            weights = np.linalg.lstsq(basis, c, rcond=None)[0]
+            residual = float(np.linalg.norm(basis @ weights - c))
+            if residual > BLEND_TOLERANCE or weights.min() < -0.05 or weights.sum() > 1.05:
+                continue
+            parts = [*map(float, weights), 1.0 - float(weights.sum())]  # a[, b], black: a tie goes to the object
+            owner = ((a, b, -1) if a != b else (a, -1))[int(np.argmax(parts))]
+            if best is None or residual < best[0]:
+                best = (residual, owner)
+        if best is None:
+            kept.append(int(i))
+            target[i] = i
+        else:
+            target[i] = best[1]
+    return target
+
+
+def _colours_to_ids(rgb: np.ndarray, path: Path, transparent: np.ndarray | None = None) -> np.ndarray:
     flat = rgb.reshape(-1, 3)
-    colours, inverse = np.unique(flat, axis=0, return_inverse=True)
+    if transparent is not None:  # transparent pixels are background whatever their colour
+        flat = np.where(transparent.reshape(-1, 1), 0, flat)
+    colours, inverse, counts = np.unique(flat, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.reshape(-1)
+    if len(colours) > 4096:
+        raise MaskError(f"{path}: {len(colours)} colours: too many to be object ids (is this a photo?)")
     palette_index = {tuple(c): i for i, c in enumerate(DAVIS_PALETTE.tolist())}
-    if all(tuple(c) in palette_index for c in colours.tolist()):
-        lookup = np.array([palette_index[tuple(c)] for c in colours.tolist()], dtype=np.uint8)
+    target = snap_blended_colours(colours, counts)
+    background = target < 0  # black, or mostly black
+    kept = sorted({int(t) for t in target[~background]})
+    kept_colours = [tuple(colours[k].tolist()) for k in kept]
+    if all(c in palette_index for c in kept_colours):
+        id_of = {k: palette_index[c] for k, c in zip(kept, kept_colours)}
     else:
-        non_black = [tuple(c) for c in colours.tolist() if tuple(c) != (0, 0, 0)]
+        non_black = sorted(c for c in kept_colours if c != (0, 0, 0))
         if len(non_black) > 255:
             raise MaskError(f"{path}: {len(non_black)} colours: too many to be object ids (is this a photo?)")
-        ids = {c: i + 1 for i, c in enumerate(sorted(non_black))}
-        lookup = np.array([ids.get(tuple(c), 0) for c in colours.tolist()], dtype=np.uint8)
-    return lookup[inverse.reshape(-1)].reshape(rgb.shape[:2])
+        rank = {c: i + 1 for i, c in enumerate(non_black)}
+        id_of = {k: rank.get(c, 0) for k, c in zip(kept, kept_colours)}
+    lookup = np.array([0 if b else id_of[int(t)] for t, b in zip(target, background)], dtype=np.uint8)
+    ids = lookup[inverse].reshape(rgb.shape[:2])
+    n = len({i for i in id_of.values() if i})
+    if n > MANY_OBJECTS:
+        warnings.warn(f"{path}: {n} object colours after snapping anti-aliased edges: is this a mask?", stacklevel=3)
+    return ids
+
+
+def _alpha_is_the_mask(colour: np.ndarray, alpha: np.ndarray) -> bool:
+    """Transparency present and one colour everywhere (our rule: then the alpha channel is the mask)."""
+    return bool((alpha < 255).any()) and bool((colour == colour.reshape(-1, colour.shape[-1])[0]).all())
 
 
 def read_mask(path: str | os.PathLike) -> np.ndarray:
@@ -85,13 +150,49 @@ def read_mask(path: str | os.PathLike) -> np.ndarray:
     if mode in ("L", "I", "I;16", "F"):
         return _grey_to_ids(array)
     if mode in ("LA", "La"):
+        if _alpha_is_the_mask(array[..., :1], array[..., 1]):
+            return (array[..., 1] >= BINARY_THRESHOLD).astype(np.uint8)
         return _grey_to_ids(array[..., 0])
     if mode in ("RGB", "RGBA", "RGBa"):
         rgb = array[..., :3]
+        transparent = None
+        if mode != "RGB":
+            alpha = array[..., 3]
+            if _alpha_is_the_mask(rgb, alpha):
+                return (alpha >= BINARY_THRESHOLD).astype(np.uint8)
+            transparent = alpha < BINARY_THRESHOLD if (alpha < 255).any() else None
         if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2]):
-            return _grey_to_ids(rgb[..., 0])
-        return _colours_to_ids(rgb, path)
+            grey = rgb[..., 0] if transparent is None else np.where(transparent, 0, rgb[..., 0])
+            return _grey_to_ids(grey)
+        return _colours_to_ids(rgb, path, transparent)
     raise MaskError(f"{path}: unsupported mask mode {mode!r} (expected P, 1, L, LA, I, RGB or RGBA)")
+
+
+def ids_from_array(mask: np.ndarray, name: str = "mask") -> np.ndarray:
+    """A mask given as an array (the Python API) as an id map, by the rule PNG files follow:
+
+    - bool: True is object 1;
+    - integers (any dtype): as a grey PNG: all values below ID_LIMIT are ids (0/1, or 0..K), otherwise the mask is
+      binarised at 128 (a 0/255 mask is object 1, as ``plm segment`` reads the same mask from a file);
+    - floats: whole numbers as integers; values in [0, 1] (a soft or probability mask) are object 1 from 0.5 on.
+    Anything else (negative, NaN, above 255, fractional values above 1) is a MaskError naming ``name``."""
+    mask = np.asarray(mask)
+    if mask.dtype == bool:
+        return mask.astype(np.uint8)
+    if np.issubdtype(mask.dtype, np.floating):
+        if not np.isfinite(mask).all():
+            raise MaskError(f"{name}: the mask holds NaN or infinite values")
+        if mask.size and mask.min() >= 0 and mask.max() <= 1 and not np.array_equal(mask, np.round(mask)):
+            return (mask >= 0.5).astype(np.uint8)
+        if not np.array_equal(mask, np.round(mask)):
+            raise MaskError(f"{name}: float values above 1 that are not whole numbers: expected object ids, 0/255, "
+                            "or a soft mask in [0, 1]")
+        mask = mask.astype(np.int64)
+    if not np.issubdtype(mask.dtype, np.integer):
+        raise MaskError(f"{name}: expected a bool, integer or float array, got {mask.dtype}")
+    if mask.size and (mask.min() < 0 or mask.max() > 255):
+        raise MaskError(f"{name}: values {mask.min()}..{mask.max()}: expected object ids 0..255 (or 0/255, or [0, 1])")
+    return _grey_to_ids(mask)
 
 
 def to_binary(mask: np.ndarray) -> np.ndarray:
