@@ -77,13 +77,14 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
 
 
 def variant_settings(variant: str, finetune_options: dict | None = None, candidates=None,
-                     threshold: float | None = None) -> dict:
+                     threshold: float | None = None, checkpoint: str | Path | None = None) -> dict:
     """Every setting ``segment_davis`` ran ``variant`` with, defaults filled in (PLMSegmenter.settings: the
     fine-tuning, candidates, threshold, PLM_P's filter, GrabCut ...), for the config beside its results. Built
     from the segmenter's own defaults at this git SHA, so a later change of a default shows in the file."""
     from plmlib.segmenter import create_segmenter
 
-    options = {"finetune_options": finetune_options, "candidates": candidates}
+    options = {"finetune_options": finetune_options, "candidates": candidates,
+               "checkpoint": "shipped" if checkpoint is None else checkpoint}  # its fine-tuning defaults
     if threshold is not None:
         options["threshold"] = float(threshold)
     return create_segmenter(variant, **options).settings()
@@ -163,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
             "threads": args.threads, "finetune": options or "defaults",
             "candidates": args.candidates or "defaults",
             "threshold": PLM_THRESHOLD if args.threshold is None else args.threshold,
-            "segmenter": variant_settings(variant, options, candidates, args.threshold),
+            "segmenter": variant_settings(variant, options, candidates, args.threshold, args.checkpoint),
             "command": " ".join(["plm", "reproduce", *sys.argv[2:]]),
         })
         print(f"{variant}:\n{report(evaluation, 'val')}")

@@ -343,7 +343,8 @@ def test_finetuning_a_network_in_memory_equals_fine_tuning_its_checkpoint(tmp_pa
 
 def test_each_shipped_release_fine_tunes_with_its_own_measured_budget(tmp_path):
     """finetune_defaults per release (plmlib.model.release.RELEASE_FINETUNE): by name, by the shipped file's path,
-    as the default; another checkpoint gets the generic pre-trained budget; an explicit option wins."""
+    as the default, as a loaded network; another checkpoint gets the generic pre-trained budget; an explicit option
+    wins."""
     from plmlib.model import build_model, save_checkpoint, shipped_path
     from plmlib.model.release import PAPER_ARCHITECTURE_NAME, RELEASE_FINETUNE, SHIPPED_NAME
 
@@ -359,4 +360,12 @@ def test_each_shipped_release_fine_tunes_with_its_own_measured_budget(tmp_path):
         expected(PAPER_ARCHITECTURE_NAME)
     save_checkpoint(tmp_path / "mine.pt", build_model("small", pretrained=False, seed=0))
     assert budget(PLMSegmenter(checkpoint=tmp_path / "mine.pt")) == (100, 1e-4)
+    # a network handed over in memory (plm reproduce, plm demo) knows the release it was loaded from
+    from plmlib.model import pretrained
+    from plmlib.train.config import ModelChoice
+    from plmlib.train.pretrain import build_net
+
+    paper = pretrained(PAPER_ARCHITECTURE_NAME)
+    assert budget(PLMSegmenter(model=paper)) == expected(PAPER_ARCHITECTURE_NAME)
+    assert build_net(ModelChoice(), start=paper).release_name is None  # trained further: not the release any more
     assert PLMSegmenter(finetune_options={"iterations": 7}).finetune_options["iterations"] == 7

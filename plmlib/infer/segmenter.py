@@ -139,9 +139,11 @@ class PLMSegmenter(VideoSegmenter):
         if pretrained_network is None:  # a network handed over, or a checkpoint, is taken to be pre-trained
             pretrained_network = model is not None or checkpoint is not None
         self.pretrained_network = bool(pretrained_network)
-        # which shipped release this is, if any: its measured fine-tuning defaults (a network handed over: none)
-        self.release = (SHIPPED_NAME if self.shipped
-                        else shipped_name_of(checkpoint) if model is None and checkpoint is not None else None)
+        # which shipped release this is, if any: its measured fine-tuning defaults (RELEASE_FINETUNE)
+        if model is not None:
+            self.release = getattr(model, "release_name", None)  # set by load_release, cleared by training
+        else:
+            self.release = SHIPPED_NAME if self.shipped else shipped_name_of(checkpoint) if checkpoint else None
         self.finetune_options = {**finetune_defaults(self.pretrained_network, self.release),
                                  **dict(finetune_options or {})}
         self.candidates = _config(CandidateConfig, candidates)

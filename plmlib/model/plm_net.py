@@ -52,6 +52,7 @@ class PLMNet(nn.Module):
     def __init__(self, config: PLMConfig):
         super().__init__()
         self.config = config
+        self.release_name: str | None = None  # the shipped release it was loaded from, untrained since (load_release)
         c = config
         # One encoder and one compressor per tap: both branches call the same modules (one set of weights).
         self.encoder = build_encoder(c)

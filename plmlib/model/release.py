@@ -160,6 +160,7 @@ def load_release(path: str | Path, map_location: str | torch.device | None = "cp
     if missing:
         raise ValueError(f"{path} lacks {missing}")
     model.load_state_dict(state, strict=True)
+    model.release_name = release.get("provenance", {}).get("name")
     if map_location is not None:
         model.to(map_location)
     return model

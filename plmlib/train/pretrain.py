@@ -92,6 +92,7 @@ def build_net(choice: ModelChoice, start: PLMNet | None = None) -> PLMNet:
             net = warm_start(net, **dict(choice.overrides))
     else:
         net = build_model(choice.preset, pretrained=choice.pretrained, **dict(choice.overrides))
+    net.release_name = None  # trained from here on: no longer the release it may have been loaded from
     if choice.frozen_blocks is not None:
         frozen = (tuple(range(1, net.encoder.num_blocks + 1)) if choice.frozen_blocks == "all"
                   else tuple(choice.frozen_blocks))
