@@ -87,10 +87,22 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     try:
         return int(module.run(args) or 0)
-    except (FileNotFoundError, ValueError, NotADirectoryError) as err:
-        # Library errors are written for people: show them without a traceback.
-        print(f"plm {args.command}: error: {err}", file=sys.stderr)
+    except (OSError, ValueError) as err:
+        # Library errors are written for people (file, what was expected): one line, no traceback. The OSErrors of
+        # the system (no permission, a file where a folder is expected, a full disk) name their file too.
+        print(f"plm {args.command}: error: {_one_line(err)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"plm {args.command}: interrupted (what was finished is kept; unfinished outputs are not written)",
+              file=sys.stderr)
+        return 130
+
+
+def _one_line(err: BaseException) -> str:
+    """An error as one line: an OSError raised by the system as "FILE: reason", others as their message."""
+    if isinstance(err, OSError) and err.filename is not None and err.strerror:
+        return f"{err.filename}: {err.strerror.lower()}"
+    return " ".join(str(err).split()) or type(err).__name__
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +22,10 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from plmlib.data import Sequence, load_video
-from plmlib.io import atomic_write, write_mask, write_overlay_video
+from plmlib.io import FrameError, atomic_folder, atomic_write, write_mask, write_overlay_video
 from plmlib.provenance import save_config
-from plmlib.segmenter import DEFAULT_METHOD, METHODS, PLM_METHODS, create_segmenter, segment_video
+from plmlib.segmenter import (DEFAULT_METHOD, METHODS, PLM_METHODS, check_first_mask, create_segmenter,
+                              segment_video)
 
 
 class _TimedFrames:
@@ -55,18 +57,30 @@ def segment_sequence(
     overlay: bool = True,
     fps: float = 10.0,
     progress: bool = True,
+    config: dict | None = None,
     **method_options,
 ) -> dict:
     """Segment ``sequence`` from its first mask; write ``out_dir/<frame>.png`` (DAVIS palette) and an overlay.
 
+    ``out_dir`` is one complete run or nothing: everything (masks, overlay, ``timing.json``, ``config.yaml`` with
+    ``config`` when given) is written into a temporary folder beside it, which replaces ``out_dir`` whole only when
+    the run has finished (``plmlib.io.atomic_folder``); an interrupted run leaves ``out_dir`` as it was, and the
+    temporary folder is created first, so an unwritable place fails before any work.
     Masks are streamed to disk as they are produced, so memory does not grow with the video's length.
     Returns a timing summary (also written to ``out_dir/timing.json``): ``seconds`` (all), ``seconds_per_frame``
     (all / propagated frames), ``start_seconds`` (first frame: fine-tuning for PLM), ``step_seconds_per_frame``
     (segmenting only), ``io_seconds_per_frame`` (reading frames, writing masks); PLM methods add
     ``finetune_seconds``, ``network_seconds_per_frame`` and ``rest_seconds_per_frame`` (step minus network).
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_folder(Path(out_dir)) as partial:
+        timing = _segment_into(sequence, partial, method, overlay, fps, progress, method_options)
+        if config is not None:
+            save_config(partial / "config.yaml", config)
+    return timing
+
+
+def _segment_into(sequence: Sequence, out_dir: Path, method: str, overlay: bool, fps: float, progress: bool,
+                  method_options: dict) -> dict:
     if method in PLM_METHODS:
         method_options["progress"] = progress  # the fine-tuning's progress bar
     segmenter = create_segmenter(method, **method_options)
@@ -139,6 +153,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path, help="output folder for <frame>.png masks and overlay.mp4")
     parser.add_argument("--method", default=DEFAULT_METHOD, choices=sorted(METHODS),
                         help=f"segmentation method (default {DEFAULT_METHOD}: our best PLM; fine-tunes first)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a finished plm segment run in --out (only once the new run completes)")
     parser.add_argument("--no-overlay", action="store_true", help="do not write overlay.mp4")
     parser.add_argument("--fps", type=float, default=10.0, help="frame rate of the overlay video")
     plm = parser.add_argument_group(f"PLM methods ({', '.join(PLM_METHODS)})")
@@ -158,25 +174,53 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     add_threads_option(parser)  # the thread count changes the fine-tuning's float sums: set it to repeat a run
 
 
+def check_out_folder(out: Path, force: bool) -> None:
+    """Before any work: ``--out`` must be new, empty, or (with ``--force``) a finished ``plm segment`` run, which
+    the new run replaces when it completes. A folder holding anything else is never cleared."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"--out {out}: a file, not a folder")
+    if not out.is_dir():
+        out.parent.mkdir(parents=True, exist_ok=True)  # an error naming the path when it cannot be a folder
+        if not os.access(out.parent, os.W_OK):
+            raise PermissionError(13, "no permission to write there", str(out.parent))
+        return
+    if not any(out.iterdir()):
+        return
+    if not ((out / "timing.json").is_file() and (out / "config.yaml").is_file()):
+        raise FileExistsError(f"--out {out}: not empty and not a plm segment run folder; choose a new folder")
+    if not force:
+        raise FileExistsError(f"--out {out}: holds a finished plm segment run; pass --force to replace it "
+                              "(replaced only when the new run completes) or choose a new folder")
+
+
 def run(args: argparse.Namespace) -> int:
-    sequence = load_video(args.video, first_mask=args.mask)
+    # every cheap check first, before any fine-tuning
+    if not args.fps > 0:
+        raise ValueError(f"--fps must be a positive frame rate, got {args.fps}")
+    check_out_folder(args.out, args.force)
     options = {}
     if args.method in PLM_METHODS:
-        if args.checkpoint is not None and args.checkpoint.lower() != "none" and not Path(args.checkpoint).is_file():
-            raise FileNotFoundError(f"{args.checkpoint}: no such checkpoint file")
+        if args.checkpoint is not None and args.checkpoint.lower() != "none":
+            from plmlib.model.release import resolve_network
+
+            resolve_network(args.checkpoint)  # a file, or a shipped model's name: else an error naming it
         options = plm_options(args.checkpoint, args.device, not args.no_finetune, args.finetune_iterations,
                               args.candidates)
     elif args.checkpoint is not None or args.no_finetune or args.finetune_iterations is not None or args.candidates:
         raise ValueError(f"--checkpoint, --no-finetune, --finetune-iterations and --candidates apply to "
                          f"{', '.join(PLM_METHODS)}, not to {args.method}")
+    sequence = load_video(args.video, first_mask=args.mask)
+    if len(sequence) < 2:
+        raise FrameError(f"{args.video}: {len(sequence)} frame(s): propagation needs at least 2")
+    check_first_mask(sequence.first_mask, sequence.size, str(args.mask))
+    config = {"video": str(args.video), "mask": str(args.mask), "method": args.method, "threads": args.threads,
+              **options}
     timing = segment_sequence(sequence, args.out, method=args.method, overlay=not args.no_overlay, fps=args.fps,
-                              **options)
-    save_config(args.out / "config.yaml", {"video": str(args.video), "mask": str(args.mask), "method": args.method,
-                                           "threads": args.threads, **options})
+                              config=config, **options)
     line = (f"{timing['frames']} frames segmented with {args.method} in {timing['seconds']:.1f} s "
             f"({timing['seconds_per_frame']:.3f} s/frame)")
     if "finetune_seconds" in timing:
         line += (f"; fine-tuning {timing['finetune_seconds']:.1f} s, then per frame: network "
                  f"{timing['network_seconds_per_frame']:.3f} s, rest {timing['rest_seconds_per_frame']:.3f} s")
-    print(f"{line}; masks and overlay.mp4 in {args.out}")
+    print(f"{line}; masks{'' if args.no_overlay else ' and overlay.mp4'} in {args.out}")
     return 0

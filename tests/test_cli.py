@@ -90,7 +90,7 @@ def test_segment_refuses_an_empty_mask_and_a_missing_video(tmp_path, capsys):
     frames = tmp_path / "ds" / "JPEGImages" / "480p" / "synthetic-translate"
     write_mask(tmp_path / "empty.png", np.zeros((144, 256), np.uint8))
     assert main(["segment", str(frames), "--mask", str(tmp_path / "empty.png"), "--out", str(tmp_path / "o")]) == 2
-    assert "first mask is empty" in capsys.readouterr().err
+    assert "empty.png is empty" in capsys.readouterr().err
     assert main(["segment", str(tmp_path / "nope"), "--mask", str(tmp_path / "empty.png"), "--out", "o"]) == 2
     assert "nope: no such folder or video file" in capsys.readouterr().err
 
@@ -112,3 +112,73 @@ def test_the_readme_command_lines_parse():
     assert len(commands) >= 10 and any(c[:1] == ["segment"] and "--candidates" in c for c in commands)
     for argv in commands:
         configured_parser(argv).parse_args(argv)  # SystemExit (status 2) on an unknown or malformed option
+
+
+def _synthetic_video(tmp_path, frames=4):
+    main(["synth", "--out", str(tmp_path / "ds"), "--scenarios", "translate", "--frames", str(frames)])
+    return (tmp_path / "ds" / "JPEGImages" / "480p" / "synthetic-translate",
+            tmp_path / "ds" / "Annotations" / "480p" / "synthetic-translate" / "00000.png")
+
+
+def test_a_used_out_folder_is_refused_unless_forced_and_an_interrupted_rerun_leaves_the_old_run(
+        tmp_path, capsys, monkeypatch):
+    """Issue 24: a results folder is one complete run. A re-run into a used --out is refused (the old run kept);
+    --force replaces it only when the new run completes; an interrupted one leaves the old run whole, and ends with
+    one line and exit 130."""
+    frames, mask = _synthetic_video(tmp_path)
+    out = tmp_path / "out"
+    assert main(["segment", str(frames), "--mask", str(mask), "--out", str(out), "--method", "flow"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+    assert main(["segment", str(frames), "--mask", str(mask), "--out", str(out), "--method", "bvs"]) == 2
+    assert "holds a finished plm segment run; pass --force" in capsys.readouterr().err
+
+    import plmlib.segment as segment
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(segment, "write_mask", interrupted)  # the first mask of the re-run: Ctrl-C
+    code = main(["segment", str(frames), "--mask", str(mask), "--out", str(out), "--method", "bvs", "--force"])
+    err = capsys.readouterr().err
+    said = [line for line in err.splitlines() if "plm segment:" in line]  # (the progress bar shares stderr)
+    assert code == 130 and len(said) == 1 and "interrupted" in said[0] and "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the old run, whole
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []  # no half-written folder left
+    monkeypatch.undo()
+    assert main(["segment", str(frames), "--mask", str(mask), "--out", str(out), "--method", "bvs", "--force"]) == 0
+    assert "method: bvs" in (out / "config.yaml").read_text()
+
+
+def test_segment_checks_what_it_can_before_any_work(tmp_path, capsys, monkeypatch):
+    """An --out that cannot be a folder, a bad --fps, an unknown checkpoint, a folder of other files: one line
+    each, exit 2, before the video is even read; no --out is left behind."""
+    frames, mask = _synthetic_video(tmp_path)
+    (tmp_path / "a_file").write_text("x")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "mine.txt").write_text("x")
+    import plmlib.segment as segment
+
+    def never(*args, **kwargs):
+        raise AssertionError("the video was read before the options were checked")
+
+    monkeypatch.setattr(segment, "load_video", never)
+    cases = [(["--out", str(tmp_path / "a_file")], "a file, not a folder"),
+             (["--out", str(tmp_path / "a_file" / "sub")], "a_file"),
+             (["--out", str(tmp_path / "o"), "--fps", "0"], "--fps must be a positive"),
+             (["--out", str(tmp_path / "o"), "--method", "plm", "--checkpoint", "no_such"], "no_such: neither"),
+             (["--out", str(tmp_path / "notes")], "not empty and not a plm segment run folder")]
+    for extra, message in cases:
+        code = main(["segment", str(frames), "--mask", str(mask), "--method", "flow", *extra]
+                    if "--method" not in extra else ["segment", str(frames), "--mask", str(mask), *extra])
+        err = capsys.readouterr().err
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, (extra, err)
+    assert not (tmp_path / "o").exists() and (tmp_path / "notes" / "mine.txt").is_file()
+
+
+def test_an_empty_first_mask_is_named_and_leaves_no_out(tmp_path, capsys):
+    frames, _ = _synthetic_video(tmp_path)
+    write_mask(tmp_path / "empty.png", np.zeros((144, 256), np.uint8))
+    assert main(["segment", str(frames), "--mask", str(tmp_path / "empty.png"), "--out", str(tmp_path / "o"),
+                 "--method", "flow"]) == 2
+    assert "empty.png" in capsys.readouterr().err and not (tmp_path / "o").exists()

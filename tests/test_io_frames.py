@@ -111,3 +111,11 @@ def test_16_bit_grey_frames_are_scaled_not_clipped(tmp_path):
     dark = np.full((8, 8), 200, np.uint16)  # a 16-bit image stays 16-bit, even when dark
     Image.fromarray(dark).save(tmp_path / "dark.png")
     assert read_image(tmp_path / "dark.png").max() == 1
+
+
+def test_two_frames_of_one_name_are_refused(tmp_path):
+    """00005.jpg and 00005.png would both write 00005.png: an error naming both, not a mask lost."""
+    for name in ("00004.jpg", "00005.jpg", "00005.png"):
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / name)
+    with pytest.raises(FrameError, match="00005.jpg and 00005.png are two frames of one name"):
+        FrameFolder(tmp_path)

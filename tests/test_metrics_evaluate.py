@@ -161,3 +161,26 @@ def test_davis_sample_ground_truth_scores_perfectly(tmp_path):
     assert ev.global_scores["J-Decay"] == 0.0
     written = write_csvs(ev, tmp_path)
     assert written[0].read_text().splitlines()[1] == "1.000,1.000,1.000,0.000,1.000,1.000,0.000"
+
+
+def test_unfinished_runs_and_unwritable_outputs_are_refused_before_scoring(davis, tmp_path, capsys, monkeypatch):
+    """Issue 24: a sequence folder that a plmlib run left unfinished (its config without its timing) is named, not
+    scored; an --out that cannot be written is refused before the evaluation runs, in one line."""
+    results = make_results(tmp_path / "results", davis)
+    (results / "alpha" / "config.yaml").write_text("method: flow\n")  # a plm segment run, interrupted
+    assert plm(["evaluate", "--results", str(results), "--davis-root", str(davis),
+                "--no-t"]) == 2
+    assert "alpha" in (err := capsys.readouterr().err) and "unfinished run" in err
+    (results / "alpha" / "timing.json").write_text("{}")  # finished: scored
+    import plmlib.metrics.evaluate as module
+
+    def never(*args, **kwargs):
+        raise AssertionError("evaluated before the output was checked")
+
+    (tmp_path / "a_file").write_text("x")
+    monkeypatch.setattr(module, "evaluate", never)
+    assert plm(["evaluate", "--results", str(results), "--davis-root", str(davis), "--no-t",
+                "--out", str(tmp_path / "a_file")]) == 2
+    assert "a file, not a folder" in capsys.readouterr().err
+    monkeypatch.undo()
+    assert plm(["evaluate", "--results", str(results), "--davis-root", str(davis), "--no-t"]) == 0

@@ -99,6 +99,12 @@ class FrameFolder(Sequence):
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
         self.paths = list_images(self.folder)
+        by_stem: dict[str, Path] = {}
+        for path in self.paths:  # masks are named after the stem: two frames of one stem would write one mask
+            if path.stem in by_stem:
+                raise FrameError(f"{self.folder}: {by_stem[path.stem].name} and {path.name} are two frames of one "
+                                 "name: their masks would overwrite each other; keep one of them")
+            by_stem[path.stem] = path
         sizes = {}
         for path in self.paths:
             sizes.setdefault(image_size(path), path)

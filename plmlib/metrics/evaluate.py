@@ -21,6 +21,7 @@ by sequence (``<sequence>_<k>`` for each object of a multi-object sequence, as t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import math
@@ -128,6 +129,10 @@ def _prepare(results: Path, root: Path, names: list[str], eval_t: dict[str, bool
         result_dir = results / name
         if not result_dir.is_dir():
             problems.append(f"sequence {name!r}: results folder {result_dir} not found")
+            continue
+        if (result_dir / "config.yaml").is_file() and not (result_dir / "timing.json").is_file():
+            problems.append(f"sequence {name!r}: {result_dir} is an unfinished run (config.yaml without "
+                            "timing.json): run it again")
             continue
         scored = frames[1:-1]
         missing = [f for f in scored if not (result_dir / f"{f}.png").is_file()]
@@ -363,23 +368,22 @@ def _fmt(value, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
-def _write_csv(path: Path, columns: list[str], rows: list[list], digits: int = 3) -> None:
+def _csv_text(columns: list[str], rows: list[list], digits: int = 3) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_fmt(v, digits) for v in row])
-    with atomic_write(path) as tmp:
-        tmp.write_text(buffer.getvalue())
+    return buffer.getvalue()
 
 
 def write_csvs(evaluation: Evaluation, out_dir: str | os.PathLike, per_frame: bool = False) -> list[Path]:
-    """Write the global and per-sequence CSVs (and optionally the per-frame one) into ``out_dir``."""
+    """Write the global and per-sequence CSVs (and optionally the per-frame one) into ``out_dir``: every text is
+    made first and each file written atomically, one after the other, so that they hold one evaluation."""
     out_dir = Path(out_dir)
     columns, values = evaluation.global_rows()
-    written = [out_dir / GLOBAL_CSV, out_dir / PER_SEQUENCE_CSV]
-    _write_csv(written[0], columns, [values])
-    _write_csv(written[1], *evaluation.sequence_rows())
+    texts = {out_dir / GLOBAL_CSV: _csv_text(columns, [values]),
+             out_dir / PER_SEQUENCE_CSV: _csv_text(*evaluation.sequence_rows())}
     if per_frame:
         columns = ["Sequence", "Frame", "J", "F"] + (["T"] if evaluation.temporal else [])
         rows = []
@@ -389,9 +393,11 @@ def write_csvs(evaluation: Evaluation, out_dir: str | os.PathLike, per_frame: bo
                 if evaluation.temporal:
                     row.append(T_SCALE * o.T[k])
                 rows.append(row)
-        written.append(out_dir / PER_FRAME_CSV)
-        _write_csv(written[-1], columns, rows, digits=6)
-    return written
+        texts[out_dir / PER_FRAME_CSV] = _csv_text(columns, rows, digits=6)
+    with contextlib.ExitStack() as stack:  # all temporary files written, then all moved into place
+        for path, text in texts.items():
+            stack.enter_context(atomic_write(path)).write_text(text)
+    return list(texts)
 
 
 def format_table(columns: list[str], rows: list[list]) -> str:
@@ -456,6 +462,12 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     sequences = [s.strip() for s in args.sequences.split(",") if s.strip()] if args.sequences else None
+    out_dir = Path(args.out) if args.out else Path(args.results)
+    if out_dir.exists() and not out_dir.is_dir():  # checked before the evaluation, not after it
+        raise NotADirectoryError(f"--out {out_dir}: a file, not a folder")
+    writable = out_dir if out_dir.is_dir() else next((p for p in out_dir.parents if p.exists()), Path("."))
+    if not writable.is_dir() or not os.access(writable, os.W_OK):
+        raise PermissionError(13, "no permission to write the scores there", str(writable))
     evaluation = evaluate(
         args.results,
         args.davis_root,
@@ -465,9 +477,8 @@ def run(args: argparse.Namespace) -> int:
         temporal=args.temporal,
         progress=not args.quiet,
     )
-    out_dir = Path(args.out) if args.out else Path(args.results)
+    print(report(evaluation, ",".join(sequences) if sequences else args.split))  # shown even if writing fails
     written = write_csvs(evaluation, out_dir, per_frame=args.per_frame)
-    print(report(evaluation, ",".join(sequences) if sequences else args.split))
     for path in written:
         print(f"written: {path}")
     return 0
