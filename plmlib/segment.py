@@ -203,7 +203,11 @@ def run(args: argparse.Namespace) -> int:
         if args.checkpoint is not None and args.checkpoint.lower() != "none":
             from plmlib.model.release import resolve_network
 
-            resolve_network(args.checkpoint)  # a file, or a shipped model's name: else an error naming it
+            import zipfile
+
+            path = resolve_network(args.checkpoint)  # a file, or a shipped model's name: else an error naming it
+            if not zipfile.is_zipfile(path):  # torch files are zip archives: a cheap check before any work
+                raise ValueError(f"--checkpoint {path}: not a plmlib checkpoint or release (not a torch file)")
         options = plm_options(args.checkpoint, args.device, not args.no_finetune, args.finetune_iterations,
                               args.candidates)
     elif args.checkpoint is not None or args.no_finetune or args.finetune_iterations is not None or args.candidates:

@@ -167,6 +167,8 @@ def test_segment_checks_what_it_can_before_any_work(tmp_path, capsys, monkeypatc
              (["--out", str(tmp_path / "a_file" / "sub")], "a_file"),
              (["--out", str(tmp_path / "o"), "--fps", "0"], "--fps must be a positive"),
              (["--out", str(tmp_path / "o"), "--method", "plm", "--checkpoint", "no_such"], "no_such: neither"),
+             (["--out", str(tmp_path / "o"), "--method", "plm", "--checkpoint", str(tmp_path / "a_file")],
+              "a_file: not a plmlib checkpoint"),
              (["--out", str(tmp_path / "notes")], "not empty and not a plm segment run folder")]
     for extra, message in cases:
         code = main(["segment", str(frames), "--mask", str(mask), "--method", "flow", *extra]

@@ -615,3 +615,14 @@ def test_an_archive_without_the_expected_top_folder_is_set_aside(server, tmp_pat
     assert run_cli(("segtrack-v2",), "--dest", str(dest), "--url", server.url("/SegTrackv2.zip")) == 1
     assert "no top-level folder SegTrackv2/ (it has: ['DAVIS'])" in capsys.readouterr().err
     assert (dest / "downloads/SegTrackv2.zip.bad").exists() and not (dest / "SegTrackv2").exists()
+
+
+def test_the_offline_hint_of_the_general_command_names_the_dataset(tmp_path, capsys, server):
+    """plm download (all resources): the hint's command must run as printed, so it names the resource."""
+    port = server.server_address[1]
+    server.shutdown()
+    server.server_close()
+    code = dl.main(["davis2016", "--dest", str(tmp_path / "data"), "--url", f"http://127.0.0.1:{port}/x.zip",
+                    "--retries", "1", "--quiet"], script="plm download")
+    assert code == 1
+    assert "plm download davis2016 --archive /path/to/DAVIS-data.zip" in capsys.readouterr().err

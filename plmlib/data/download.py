@@ -956,7 +956,8 @@ def run(args: argparse.Namespace, script: str = "python -m plmlib.data.download"
     failed = 0
     for name in names:
         try:
-            install(get_resource(name), opts, script)
+            # the command to repeat in hints: a script for one resource, or the general one with the resource's name
+            install(get_resource(name), opts, script if args._names else f"{script} {name}")
         except DownloadError as err:
             print(f"error: {name}: {err}", file=sys.stderr)
             failed += 1

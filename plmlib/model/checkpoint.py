@@ -6,6 +6,7 @@ Files are read with ``torch.load(weights_only=True)``: only tensors and plain Py
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,21 @@ def save_checkpoint(path: str | Path, model: PLMNet, *, optimizer: torch.optim.O
     return atomic_torch_save(ckpt, path)
 
 
+def read_torch_file(path: str | Path, map_location: str | torch.device | None = "cpu") -> Any:
+    """torch.load (weights only), with an error naming the file when it is not a torch file or is damaged."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such checkpoint file")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as err:
+        raise ValueError(f"{path}: not a readable plmlib checkpoint or release (not a torch file, damaged, or "
+                         f"holding more than tensors: {type(err).__name__})") from err
+
+
 def read_checkpoint(path: str | Path, map_location: str | torch.device | None = "cpu") -> dict[str, Any]:
     """The raw checkpoint dict (for the optimizer state and ``extra``)."""
-    ckpt = torch.load(Path(path), map_location=map_location, weights_only=True)
+    ckpt = read_torch_file(path, map_location)
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise ValueError(f"{path} is not a plmlib checkpoint (format {FORMAT})")
     return ckpt
@@ -54,7 +67,7 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device | None = 
     from . import build_model
     from .release import RELEASE_FORMATS, load_release
 
-    ckpt = torch.load(Path(path), map_location=map_location, weights_only=True)
+    ckpt = read_torch_file(path, map_location)
     if isinstance(ckpt, dict) and ckpt.get("format") in RELEASE_FORMATS:
         return load_release(path, map_location)
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:

@@ -33,6 +33,7 @@ import torch
 
 from .. import __version__
 from .config import PLMConfig
+from .checkpoint import read_torch_file
 from .plm_net import PLMNet
 from .weights import atomic_torch_save
 
@@ -127,7 +128,7 @@ def read_release(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such release file")
-    release = torch.load(path, map_location="cpu", weights_only=True)
+    release = read_torch_file(path)
     if not isinstance(release, dict) or release.get("format") not in RELEASE_FORMATS:
         raise ValueError(f"{path} is not a plmlib release (formats {', '.join(RELEASE_FORMATS)})")
     return release
