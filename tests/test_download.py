@@ -626,3 +626,9 @@ def test_the_offline_hint_of_the_general_command_names_the_dataset(tmp_path, cap
                     "--retries", "1", "--quiet"], script="plm download")
     assert code == 1
     assert "plm download davis2016 --archive /path/to/DAVIS-data.zip" in capsys.readouterr().err
+
+
+def test_a_dest_that_cannot_be_written_is_refused_before_any_download(tmp_path, capsys):
+    (tmp_path / "a_file").write_text("x")
+    assert run_cli(("davis2016",), "--dest", str(tmp_path / "a_file" / "data"), "--archive", "/nonexistent.zip") == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
