@@ -214,3 +214,26 @@ def test_the_shipped_lite0_model_loads_and_fits_the_budget():
         probability = model.foreground_probability(model(torch.rand(1, 3, s, s, generator=g),
                                                          torch.ones(1, 1, s, s), torch.rand(1, 3, s, s, generator=g)))
     assert probability.shape == (1, s, s) and torch.isfinite(probability).all()
+
+
+def test_a_stage_started_from_a_release_carries_the_release_lineage(tmp_path, capsys):
+    """plm release of a run that continued a release (e.g. a longer pre-training of a shipped model): the release's
+    recorded stages come first, then the run, which names the file it started from and its sha256."""
+    from plmlib.cli import main
+    from plmlib.model.weights import sha256_file
+    from plmlib.train import pretrain, pretrain_profile
+    from plmlib.train.pairs import DataConfig
+
+    stage1, _ = two_stage_run(tmp_path)
+    first = tmp_path / "first.pt"
+    assert main(["release", str(stage1), "--out", str(first)]) == 0
+    cfg = pretrain_profile("smoke")
+    cfg.iterations, cfg.batch_size, cfg.cache.enabled = 2, 2, False
+    cfg.model.checkpoint, cfg.model.frozen_blocks = str(first), (1, 2, 3, 4, 5)
+    cfg.data = DataConfig(dataset="synthetic", scenarios=("translate",), n_frames=4)
+    cfg.run.out_dir, cfg.run.progress, cfg.run.seed = str(tmp_path / "longer"), False, 7
+    pretrain(cfg)
+    assert main(["release", str(tmp_path / "longer"), "--out", str(tmp_path / "longer.pt")]) == 0
+    lineage = read_release(tmp_path / "longer.pt")["provenance"]["training"]
+    assert [s["run"] for s in lineage] == ["stage1", "longer"]
+    assert lineage[1]["starts_from"] == str(first) and lineage[1]["starts_from_sha256"] == sha256_file(first)

@@ -13,15 +13,31 @@ from typing import Any
 from plmlib.provenance import git_sha
 
 from .checkpoint import load_checkpoint
-from .release import export_release, shipped_path
+from .release import RELEASE_FORMATS, export_release, read_release, shipped_name_of, shipped_path
 from .weights import sha256_file
+
+
+def _release_of(checkpoint: str) -> Path | None:
+    """The release file a stage started from (a shipped model's name, or a release file), else None."""
+    name = shipped_name_of(checkpoint)
+    if name is not None:
+        return shipped_path(name)
+    path = Path(checkpoint)
+    if path.is_file():
+        from .checkpoint import read_torch_file
+
+        saved = read_torch_file(path)
+        if isinstance(saved, dict) and saved.get("format") in RELEASE_FORMATS:
+            return path
+    return None
 
 
 def training_lineage(run_dir: str | Path) -> list[dict[str, Any]]:
     """The training stages that made ``run_dir/model.pt``, first stage first.
 
     Each run folder holds the config.yaml that plmlib.train wrote (config + provenance); a stage that started from
-    another run's model.pt (``config.model.checkpoint``) is preceded by that run's stages, followed recursively.
+    another run's model.pt (``config.model.checkpoint``) is preceded by that run's stages, followed recursively; one
+    that started from a release (a shipped model's name or a release file) by the stages that release records.
     A starting checkpoint without a config.yaml beside it ends the chain with an entry saying so."""
     import yaml
 
@@ -44,6 +60,10 @@ def training_lineage(run_dir: str | Path) -> list[dict[str, Any]]:
                           "starts_from": parent, "config": config})
         if not parent:
             return stages
+        release = _release_of(parent)
+        if release is not None:  # started from a release (a longer pre-training): its recorded lineage comes first
+            stages[0]["starts_from_sha256"] = sha256_file(release)
+            return list(read_release(release).get("provenance", {}).get("training", [])) + stages
         parent_run = Path(parent).parent
         if not (parent_run / "config.yaml").is_file():
             stages.insert(0, {"checkpoint": parent, "note": "no config.yaml beside it: its training is not recorded"})
