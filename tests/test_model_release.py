@@ -197,17 +197,23 @@ def test_a_shipped_model_is_named_like_a_checkpoint(tmp_path):
 
 
 def test_the_shipped_lite0_model_loads_and_fits_the_budget():
-    """plm_lite0_davis2016 (issue 23): one pre-training stage of 1500 steps from the sha256-checked ImageNet Lite0,
-    encoder trained (stored in the file), at most 100 MB, and it segments."""
+    """plm_lite0_davis2016 (issue 23), the default: a pre-training stage of 1500 steps from the sha256-checked
+    ImageNet Lite0, then 750 steps that grew the decoder's skips onto it (warm start), encoder trained (stored in
+    the file), at most 100 MB, and it segments."""
+    from plmlib.model.release import SHIPPED_NAME
+
+    assert SHIPPED_NAME == "plm_lite0_davis2016"
     path = shipped_path("plm_lite0_davis2016")
     assert path.stat().st_size <= 100 * 1024 * 1024
     release = read_release(path)
     assert release["format"] == "plmlib-release-2" and release["encoder_weights"] == "imagenet"
     stages = release["provenance"]["training"]
-    assert [(s["seed"], s["iterations"]) for s in stages] == [(0, 1500)] and stages[0]["starts_from"] is None
+    assert [(s["seed"], s["iterations"]) for s in stages] == [(0, 1500), (1, 750)] and stages[0]["starts_from"] is None
+    assert stages[1]["config"]["model"]["overrides"] == {"decoder_skip": True}
+    assert len(stages[1]["starts_from_sha256"]) == 64
     model = pretrained("plm_lite0_davis2016")
     assert model.config.encoder == "efficientnet_lite0" and model.config.fc_widths == (1024, 1024)
-    assert model.config.frozen_blocks == ()
+    assert model.config.frozen_blocks == () and model.config.decoder_skip
     s = model.config.crop_size
     g = torch.Generator().manual_seed(0)
     with torch.no_grad():
