@@ -470,3 +470,25 @@ def test_the_default_network_results_table_is_the_committed_results():
         named.add(run)
     assert {f"davis2016_val/{p.name}" for p in folder.iterdir() if p.is_dir()} <= named
     assert len(named) >= 4
+
+
+def test_the_decoder_skip_table_is_the_committed_results():
+    """results/diagnostics/README.md's decoder_skip table: each row names its folder under results/ablations/ and
+    shows that folder's global J, F and T; the skips' gain over the longer training alone is as the text says."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "results"
+    text = (root / "diagnostics" / "README.md").read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "`ablations/decoder_skip/" in line]
+    scores = {}
+    for line in rows:
+        folder = re.search(r"`ablations/decoder_skip/([a-z0-9_]+)`", line).group(1)
+        g = pd.read_csv(root / "ablations" / "decoder_skip" / folder / "global_results.csv").iloc[0]
+        cells = [c.strip() for c in line.strip("|").split("|")][-3:]
+        assert cells == [f"{g[k]:.3f}" for k in ("J-Mean", "F-Mean", "T")], folder
+        scores[folder] = g
+    assert set(scores) == {"lite0_a", "longer", "skip"}
+    gain_f = scores["skip"]["F-Mean"] - scores["longer"]["F-Mean"]
+    gain_j = scores["skip"]["J-Mean"] - scores["longer"]["J-Mean"]
+    assert f"the skips add {gain_f:+.3f} F and {gain_j:+.3f} J over it" in " ".join(text.split())
