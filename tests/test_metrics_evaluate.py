@@ -184,3 +184,12 @@ def test_unfinished_runs_and_unwritable_outputs_are_refused_before_scoring(davis
     assert "a file, not a folder" in capsys.readouterr().err
     monkeypatch.undo()
     assert plm(["evaluate", "--results", str(results), "--davis-root", str(davis), "--no-t"]) == 0
+
+
+def test_a_non_image_png_among_results_is_named_in_one_line(davis, tmp_path, capsys):
+    results = make_results(tmp_path / "results", davis)
+    bad = sorted((results / "alpha").glob("*.png"))[2]
+    bad.write_bytes(b"not a png")
+    assert plm(["evaluate", "--results", str(results), "--davis-root", str(davis), "--no-t"]) == 2
+    err = capsys.readouterr().err
+    assert bad.name in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
