@@ -134,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
     from plmlib.data.roots import dataset_root
     from plmlib.infer.candidates import CandidateConfig
     from plmlib.infer.segmenter import PLM_THRESHOLD
+    from plmlib.io import check_writable_folder
     from plmlib.train.config import apply_overrides
     from plmlib.metrics.evaluate import evaluate, report, write_csvs
     from plmlib.model.release import SHIPPED_NAME, resolve_network, shipped_path
@@ -143,6 +144,9 @@ def run(args: argparse.Namespace) -> int:
     options = {k: v for k, v in (("iterations", args.finetune_iterations), ("lr", args.finetune_lr)) if v is not None}
     options = options or None
     # checked now, not after a fine-tuning
+    check_writable_folder(args.out, "--out")
+    if args.evaluate:
+        check_writable_folder(args.results, "--results")
     candidates = apply_overrides(CandidateConfig(), args.candidates, option="--candidates")
     if args.threshold is not None and not 0.0 < args.threshold < 1.0:
         raise ValueError(f"--threshold must be between 0 and 1, got {args.threshold}")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,8 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from plmlib.data import Sequence, load_video
-from plmlib.io import FrameError, atomic_folder, atomic_write, write_mask, write_overlay_video
+from plmlib.io import (FrameError, atomic_folder, atomic_write, check_writable_folder, write_mask,
+                       write_overlay_video)
 from plmlib.provenance import save_config
 from plmlib.segmenter import (DEFAULT_METHOD, METHODS, PLM_METHODS, check_first_mask, create_segmenter,
                               segment_video)
@@ -177,14 +177,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def check_out_folder(out: Path, force: bool) -> None:
     """Before any work: ``--out`` must be new, empty, or (with ``--force``) a finished ``plm segment`` run, which
     the new run replaces when it completes. A folder holding anything else is never cleared."""
+    check_writable_folder(out.parent, f"--out {out}: its folder")
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"--out {out}: a file, not a folder")
-    if not out.is_dir():
-        out.parent.mkdir(parents=True, exist_ok=True)  # an error naming the path when it cannot be a folder
-        if not os.access(out.parent, os.W_OK):
-            raise PermissionError(13, "no permission to write there", str(out.parent))
-        return
-    if not any(out.iterdir()):
+    if not out.is_dir() or not any(out.iterdir()):
         return
     if not ((out / "timing.json").is_file() and (out / "config.yaml").is_file()):
         raise FileExistsError(f"--out {out}: not empty and not a plm segment run folder; choose a new folder")

@@ -67,6 +67,11 @@ def test_candidate_options_are_checked_before_any_work(setup, capsys):
     assert main(base[:-1] + ["--threshold", "1.5"]) == 2
     assert "--threshold must be between 0 and 1, got 1.5" in capsys.readouterr().err
     assert not (tmp / "m3").exists()
+    (tmp / "a_file").write_text("x")  # an --out or --results that cannot be written: refused before fine-tuning
+    assert main(base[:-2] + ["--out", str(tmp / "a_file")]) == 2
+    assert "a file, not a folder" in capsys.readouterr().err
+    assert main(base[:-3] + ["--quiet", "--results", str(tmp / "a_file" / "r")]) == 2
+    assert "--results" in capsys.readouterr().err
 
 
 def test_unknown_sequences_are_refused(setup, capsys):

@@ -914,15 +914,6 @@ def configure_parser(parser: argparse.ArgumentParser, names: Sequence[str] | Non
     parser.set_defaults(_names=choices if names else [], _choices=choices)
 
 
-def check_writable(dest: Path) -> None:
-    """``dest`` is, or can become, a folder this process may write into; else an error naming it."""
-    existing = next((p for p in (dest, *dest.parents) if p.exists()), None)
-    if existing is None or not existing.is_dir():
-        raise NotADirectoryError(f"--dest {dest}: {existing} is a file, not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise PermissionError(f"--dest {dest}: no permission to write into {existing}")
-
-
 def options_from_args(args: argparse.Namespace) -> Options:
     """Options from parsed arguments."""
     checksum = f"md5:{args.md5.lower()}" if args.md5 else f"sha256:{args.sha256.lower()}" if args.sha256 else None
@@ -960,7 +951,9 @@ def run(args: argparse.Namespace, script: str = "python -m plmlib.data.download"
     try:
         opts = options_from_args(args)
         if not opts.dry_run:
-            check_writable(opts.dest)  # before any download or checksum: minutes, for nothing, otherwise
+            from plmlib.io.atomic import check_writable_folder
+
+            check_writable_folder(opts.dest, "--dest")  # before any download or checksum
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

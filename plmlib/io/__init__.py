@@ -1,6 +1,6 @@
 """Input and output: frames, videos, masks (DAVIS palette), overlays, atomic writes."""
 
-from plmlib.io.atomic import atomic_folder, atomic_write
+from plmlib.io.atomic import atomic_folder, atomic_write, check_writable_folder
 from plmlib.io.errors import FrameError, MaskError
 from plmlib.io.frames import (
     IMAGE_EXTENSIONS,
@@ -33,6 +33,7 @@ __all__ = [
     "VideoFile",
     "atomic_folder",
     "atomic_write",
+    "check_writable_folder",
     "check_mask_size",
     "ids_from_array",
     "list_images",

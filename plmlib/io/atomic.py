@@ -55,6 +55,19 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
+def check_writable_folder(path: str | os.PathLike, what: str = "output folder") -> None:
+    """Before any work: ``path`` is a folder, or can be made one, that this process may write into; else an
+    OSError naming it (``what``: how the user named it, e.g. "--out"). Nothing is created."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(f"{what} {path}: a file, not a folder")
+    existing = next((p for p in (path, *path.parents) if p.exists()), Path("."))
+    if not existing.is_dir():
+        raise NotADirectoryError(f"{what} {path}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise PermissionError(f"{what} {path}: no permission to write into {existing}")
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from plmlib.io import atomic_write, read_mask
+from plmlib.io import atomic_write, check_writable_folder, read_mask
 from plmlib.metrics.contour import contour_accuracy
 from plmlib.metrics.region import region_similarity
 from plmlib.metrics.statistics import dataset_mean, statistics
@@ -463,11 +463,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     sequences = [s.strip() for s in args.sequences.split(",") if s.strip()] if args.sequences else None
     out_dir = Path(args.out) if args.out else Path(args.results)
-    if out_dir.exists() and not out_dir.is_dir():  # checked before the evaluation, not after it
-        raise NotADirectoryError(f"--out {out_dir}: a file, not a folder")
-    writable = out_dir if out_dir.is_dir() else next((p for p in out_dir.parents if p.exists()), Path("."))
-    if not writable.is_dir() or not os.access(writable, os.W_OK):
-        raise PermissionError(13, "no permission to write the scores there", str(writable))
+    check_writable_folder(out_dir, "--out")  # before the evaluation, not after it
     evaluation = evaluate(
         args.results,
         args.davis_root,
