@@ -47,13 +47,10 @@ from .stacking import DEFAULT_THRESHOLD, STACKING, merge_objects, restore_and_st
 
 SHIPPED = "shipped"  # checkpoint value: the pre-trained release inside plmlib (plmlib.model.pretrained)
 PLM_U_UPDATE_EVERY = 10  # slides: "model update after ten-frame processing"
-# Slides (h): the paper README starts at 0.5 (plmlib.infer.stacking.DEFAULT_THRESHOLD); ours is lower. The shipped
-# network, fine-tuned on a val object it never saw, is under-confident: at 0.5 its masks on DAVIS 2016 val missed
-# most of the object (false negatives 0.46..0.97 of the object's area on 14 of 20 sequences, false positives <= 0.13
-# on those) and the box shrank with them. Chosen on 6 val sequences (benchmarks/oracle_box.py), with the candidate
-# box at 0.2: J-Mean on all 20 (results/ablations/threshold/) PLM 0.345 -> 0.399, PLM_P 0.355 -> 0.405, PLM_U
-# 0.330 -> 0.382, and +0.035..+0.051 on the 14 not used for the choice; it costs where the mask grows into similar
-# background (cows 0.702 -> 0.412). For pre-trained networks; a fresh one keeps 0.5 (threshold_default).
+# Slides (h): the paper README starts at 0.5 (plmlib.infer.stacking.DEFAULT_THRESHOLD); ours is lower, for
+# pre-trained networks (a fresh one keeps 0.5, threshold_default). Chosen for the paper-architecture network, which
+# fine-tuned on a val object it never saw was under-confident and lost the object at 0.5; measured in
+# results/ablations/threshold/ (with the candidate box at 0.2) and kept for the default network.
 PLM_THRESHOLD = 0.3
 
 
