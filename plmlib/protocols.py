@@ -13,7 +13,7 @@ labelled so everywhere (``dataset: davis2016`` in the CSV and the config): those
 paper's JumpCut table, only the code is the same. With the real data downloaded (``data_download/jumpcut.py``,
 ``data_download/segtrack_v2.py``) the same command gives the paper's protocol.
 
-    plm protocol jumpcut --dataset davis2016 --methods bvs flow --out results/jumpcut_protocol_on_davis2016
+    plm protocol jumpcut --dataset davis2016 --methods bvs flow plm --out results/jumpcut_protocol_on_davis2016
     plm protocol jumpcut --dataset jumpcut --methods plm plm_p bvs --out results/jumpcut
     plm protocol segtrack --dataset segtrack --methods plm bvs --out results/segtrack
     plm protocol jumpcut --methods plm --option keep_largest=true --out results/jumpcut_keep_largest  # any option

@@ -214,18 +214,18 @@ def test_the_readme_prose_numbers_are_the_committed_results():
     readme = _prose(root / "results" / "davis2016_val_hed" / "README.md")  # the paper-architecture network's runs
     ablations = _prose(root / "results" / "ablations" / "README.md")
     # JumpCut protocol on DAVIS 2016 val
-    summary = pd.read_csv(root / "results" / "jumpcut_protocol_on_davis2016" / "summary.csv").set_index("method")
+    hed = root / "results" / "davis2016_val_hed" / "jumpcut_protocol_on_davis2016"  # the HED network's runs
+    summary = pd.read_csv(hed / "summary.csv").set_index("method")
     error = {m: f"{summary.loc[m, 'error_percent']:.1f}" for m in summary.index}
     assert (f"ours PLM {error['plm']}, PLM_P {error['plm_p']} against BVS {error['bvs']}, flow {error['flow']}, "
             f"superpixel {error['superpixel']}") in readme
-    table = pd.read_csv(root / "results" / "tables" / "jumpcut_protocol_on_davis2016.csv").set_index("sequence")
-    table = table.drop(index="average")
+    table = jumpcut_protocol_table(hed).set_index("sequence").drop(index="average")
     below = int((table["PLM (ours)"] < table["flow (ours)"]).sum())
     assert (f"lower error than flow on {below} of {len(table)} videos (median {table['PLM (ours)'].median():.1f} "
             f"against {table['flow (ours)'].median():.1f})") in readme
     # keep_largest on a subset of the same transfers
     largest = pd.read_csv(root / "results" / "ablations" / "jumpcut_keep_largest" / "plm.csv")
-    default = pd.read_csv(root / "results" / "jumpcut_protocol_on_davis2016" / "plm.csv")
+    default = pd.read_csv(hed / "plm.csv")
     paired = largest.merge(default, on=["sequence", "key_frame", "target_frame"], suffixes=("_largest", ""))
     assert len(paired) == len(largest)  # the same transfers
     means = paired.groupby("sequence")[["error", "error_largest"]].mean().mean()
@@ -367,7 +367,7 @@ def test_the_jumpcut_grabcut_sentences_are_the_committed_results():
     readme = _prose(root / "results" / "davis2016_val_hed" / "README.md")  # the paper-architecture network's runs
     ablations = _prose(root / "results" / "ablations" / "README.md")
     grabcut = pd.read_csv(root / "results" / "ablations" / "jumpcut_grabcut" / "plm_grabcut.csv")
-    default = pd.read_csv(root / "results" / "jumpcut_protocol_on_davis2016" / "plm.csv")
+    default = pd.read_csv(root / "results" / "davis2016_val_hed" / "jumpcut_protocol_on_davis2016" / "plm.csv")
     paired = grabcut.merge(default, on=["sequence", "key_frame", "target_frame"], suffixes=("_grabcut", ""))
     assert len(paired) == len(grabcut) == 19  # the same transfers
     per_video = paired.groupby("sequence")[["error", "error_grabcut"]].mean()
@@ -499,3 +499,16 @@ def test_the_decoder_skip_table_is_the_committed_results():
     gain_f = scores["skip"]["F-Mean"] - scores["longer"]["F-Mean"]
     gain_j = scores["skip"]["J-Mean"] - scores["longer"]["J-Mean"]
     assert f"the skips add {gain_f:+.3f} F and {gain_j:+.3f} J over it" in " ".join(text.split())
+
+
+def test_the_readme_jumpcut_sentence_is_the_committed_summary():
+    """README's JumpCut-protocol sentence: the default network's PLM variants and the baselines from
+    results/jumpcut_protocol_on_davis2016/summary.csv, on all 20 videos and the same 77 transfers."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    summary = pd.read_csv(root / "results" / "jumpcut_protocol_on_davis2016" / "summary.csv").set_index("method")
+    assert set(summary["transfers"]) == {77} and set(summary["sequences"]) == {20}
+    e = summary["error_percent"]
+    assert (f"ours PLM {e['plm']:.2f}, PLM_P {e['plm_p']:.2f}, PLM + GrabCut {e['plm_grabcut']:.2f} against BVS "
+            f"{e['bvs']:.2f}, flow {e['flow']:.2f}, superpixel {e['superpixel']:.2f}") in _prose(root / "README.md")
