@@ -512,3 +512,21 @@ def test_the_readme_jumpcut_sentence_is_the_committed_summary():
     e = summary["error_percent"]
     assert (f"ours PLM {e['plm']:.2f}, PLM_P {e['plm_p']:.2f}, PLM + GrabCut {e['plm_grabcut']:.2f} against BVS "
             f"{e['bvs']:.2f}, flow {e['flow']:.2f}, superpixel {e['superpixel']:.2f}") in _prose(root / "README.md")
+
+
+def test_the_plm_s_ablation_is_the_committed_results():
+    """results/ablations/plm_s_lite0/README.md and README's PLM_S sentence: the two runs' global scores, and the
+    paper's order PLM > PLM_S as the text says."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    folder = root / "results" / "ablations" / "plm_s_lite0"
+    g = {m: pd.read_csv(folder / m / "global_results.csv").iloc[0] for m in ("plm", "plm_s")}
+    text = _prose(folder / "README.md")
+    for m in g:
+        assert f"(`{m}`" in text and f"| {g[m]['J-Mean']:.3f} | {g[m]['F-Mean']:.3f} | {g[m]['T']:.3f} |" in text, m
+    per = {m: pd.read_csv(folder / m / "per_sequence_results.csv").set_index("Sequence")["J-Mean"] for m in g}
+    assert f"PLM_S is below PLM on {int((per['plm_s'] < per['plm']).sum())} of 20 videos" in text
+    assert g["plm_s"]["J-Mean"] < g["plm"]["J-Mean"]
+    assert (f"J {g['plm_s']['J-Mean']:.3f} / F {g['plm_s']['F-Mean']:.3f} against {g['plm']['J-Mean']:.3f} / "
+            f"{g['plm']['F-Mean']:.3f}: multi-layer features beat a single deep layer") in _prose(root / "README.md")
