@@ -46,7 +46,7 @@ PAPER_ARCHITECTURE_NAME = "plm_davis2016"  # the paper's architecture: VGG-16 en
 # First-frame fine-tuning per shipped release, PLMSegmenter's defaults with it (chosen by measurement, see
 # plmlib/weights/README.md): {name: plmlib.train.FinetuneConfig fields}.
 RELEASE_FINETUNE = {"plm_davis2016": {"iterations": 100, "lr": 1e-4},
-                    "plm_lite0_davis2016": {"iterations": 25, "lr": 1e-5}}
+                    "plm_lite0_davis2016": {"iterations": 25, "lr": 1e-4}}
 INT8_MIN_ELEMENTS = 100_000  # 2-D weights at least this large are stored as int8 (the FC layers)
 
 
