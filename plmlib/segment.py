@@ -193,7 +193,6 @@ def run(args: argparse.Namespace) -> int:
     # every cheap check first, before any fine-tuning
     if not args.fps > 0:
         raise ValueError(f"--fps must be a positive frame rate, got {args.fps}")
-    check_out_folder(args.out, args.force)
     options = {}
     if args.method in PLM_METHODS:
         if args.checkpoint is not None and args.checkpoint.lower() != "none":
@@ -209,6 +208,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.checkpoint is not None or args.no_finetune or args.finetune_iterations is not None or args.candidates:
         raise ValueError(f"--checkpoint, --no-finetune, --finetune-iterations and --candidates apply to "
                          f"{', '.join(PLM_METHODS)}, not to {args.method}")
+    check_out_folder(args.out, args.force)
     sequence = load_video(args.video, first_mask=args.mask)
     if len(sequence) < 2:
         raise FrameError(f"{args.video}: {len(sequence)} frame(s): propagation needs at least 2")

@@ -312,7 +312,7 @@ def test_plm_segment_command(tmp_path, video, capsys):
                  "--method", "flow", "--no-finetune"]) == 2
     assert "apply to plm" in capsys.readouterr().err
     assert main(argv[:-1] + ["--checkpoint", str(tmp_path / "none.pt")]) == 2
-    assert "none.pt: no such checkpoint file" in capsys.readouterr().err
+    assert "none.pt: neither a checkpoint or release file nor a shipped model" in capsys.readouterr().err
     # candidate options: checked, applied, written down
     assert main(argv + ["--candidates", "visual_tracker=kcf"]) == 2
     assert "visual_tracker must be one of" in capsys.readouterr().err

@@ -6,7 +6,6 @@ Files are read with ``torch.load(weights_only=True)``: only tensors and plain Py
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import torch
 from .. import __version__
 from .config import PLMConfig
 from .plm_net import PLMNet
-from .weights import atomic_torch_save
+from .weights import atomic_torch_save, read_torch_file
 
 FORMAT = "plmlib-checkpoint-1"
 
@@ -38,18 +37,6 @@ def save_checkpoint(path: str | Path, model: PLMNet, *, optimizer: torch.optim.O
     if optimizer is not None:
         ckpt["optimizer"] = optimizer.state_dict()
     return atomic_torch_save(ckpt, path)
-
-
-def read_torch_file(path: str | Path, map_location: str | torch.device | None = "cpu") -> Any:
-    """torch.load (weights only), with an error naming the file when it is not a torch file or is damaged."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such checkpoint file")
-    try:
-        return torch.load(path, map_location=map_location, weights_only=True)
-    except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as err:
-        raise ValueError(f"{path}: not a readable plmlib checkpoint or release (not a torch file, damaged, or "
-                         f"holding more than tensors: {type(err).__name__})") from err
 
 
 def read_checkpoint(path: str | Path, map_location: str | torch.device | None = "cpu") -> dict[str, Any]:

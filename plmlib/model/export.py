@@ -14,7 +14,7 @@ from plmlib.provenance import git_sha
 
 from .checkpoint import load_checkpoint
 from .release import RELEASE_FORMATS, export_release, read_release, shipped_name_of, shipped_path
-from .weights import sha256_file
+from .weights import read_torch_file, sha256_file
 
 
 def _release_of(checkpoint: str) -> Path | None:
@@ -24,8 +24,6 @@ def _release_of(checkpoint: str) -> Path | None:
         return shipped_path(name)
     path = Path(checkpoint)
     if path.is_file():
-        from .checkpoint import read_torch_file
-
         saved = read_torch_file(path)
         if isinstance(saved, dict) and saved.get("format") in RELEASE_FORMATS:
             return path

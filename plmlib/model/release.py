@@ -33,9 +33,8 @@ import torch
 
 from .. import __version__
 from .config import PLMConfig
-from .checkpoint import read_torch_file
 from .plm_net import PLMNet
-from .weights import atomic_torch_save
+from .weights import atomic_torch_save, read_torch_file
 
 RELEASE_FORMAT = "plmlib-release-1"  # encoder frozen at its named weights: none of its tensors stored
 RELEASE_FORMAT_TRAINED_ENCODER = "plmlib-release-2"  # plus the encoder tensors that training changed

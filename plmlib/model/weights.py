@@ -25,8 +25,10 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import pickle
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -287,3 +289,15 @@ def load_encoder_weights(encoder: torch.nn.Module, kind: str) -> None:
         extra = own[first].shape[1] - w.shape[1]
         sd[first] = torch.cat([w, w.new_zeros(w.shape[0], extra, *w.shape[2:])], dim=1)
     encoder.load_state_dict(sd, strict=True)
+
+
+def read_torch_file(path: str | Path, map_location: str | torch.device | None = "cpu") -> Any:
+    """torch.load (weights only), with an error naming the file when it is not a torch file or is damaged."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such checkpoint file")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as err:
+        raise ValueError(f"{path}: not a readable plmlib checkpoint or release (not a torch file, damaged, or "
+                         f"holding more than tensors: {type(err).__name__})") from err
