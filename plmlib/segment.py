@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import zipfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -197,8 +198,6 @@ def run(args: argparse.Namespace) -> int:
     if args.method in PLM_METHODS:
         if args.checkpoint is not None and args.checkpoint.lower() != "none":
             from plmlib.model.release import resolve_network
-
-            import zipfile
 
             path = resolve_network(args.checkpoint)  # a file, or a shipped model's name: else an error naming it
             if not zipfile.is_zipfile(path):  # torch files are zip archives: a cheap check before any work

@@ -113,11 +113,10 @@ def _colours_to_ids(rgb: np.ndarray, path: Path, transparent: np.ndarray | None 
     if all(c in palette_index for c in kept_colours):
         id_of = {k: palette_index[c] for k, c in zip(kept, kept_colours)}
     else:
-        non_black = sorted(c for c in kept_colours if c != (0, 0, 0))
-        if len(non_black) > 255:
-            raise MaskError(f"{path}: {len(non_black)} colours: too many to be object ids (is this a photo?)")
-        rank = {c: i + 1 for i, c in enumerate(non_black)}
-        id_of = {k: rank.get(c, 0) for k, c in zip(kept, kept_colours)}
+        if len(kept_colours) > 255:  # (black is never kept: it is background)
+            raise MaskError(f"{path}: {len(kept_colours)} colours: too many to be object ids (is this a photo?)")
+        rank = {c: i + 1 for i, c in enumerate(sorted(kept_colours))}
+        id_of = {k: rank[c] for k, c in zip(kept, kept_colours)}
     lookup = np.array([0 if b else id_of[int(t)] for t, b in zip(target, background)], dtype=np.uint8)
     ids = lookup[inverse].reshape(rgb.shape[:2])
     n = len({i for i in id_of.values() if i})

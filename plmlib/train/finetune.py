@@ -105,7 +105,7 @@ def finetune(config: FinetuneConfig | None = None, sequence: Sequence | None = N
     started = time.perf_counter()
     for step, batch in zip(bar, batches):
         loss = train_step(model, to_device(batch, device), optimizer, scheduler, scaler, params,
-                          grad_clip=config.optim.grad_clip, amp=amp, loss=config.optim.loss)
+                          grad_clip=config.optim.grad_clip, amp=amp, loss_kind=config.optim.loss)
         lr = optimizer.param_groups[0]["lr"]
         log.write(step + 1, loss.item(), lr, time.perf_counter() - started)
         if (step + 1) % run.log_every == 0:

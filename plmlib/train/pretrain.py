@@ -219,14 +219,13 @@ def pixel_loss(logits: torch.Tensor, target: torch.Tensor, kind: str = "cross_en
 
 
 def train_step(model: nn.Module, batch: dict, optimizer, scheduler, scaler, params: list[nn.Parameter], *,
-               grad_clip: float, amp: bool, loss: str = "cross_entropy") -> torch.Tensor:
+               grad_clip: float, amp: bool, loss_kind: str = "cross_entropy") -> torch.Tensor:
     """One optimisation step on a batch (already on the device): forward, per-pixel loss (pixel_loss),
     backward, gradient-norm clipping, optimiser and schedule steps. Returns the loss (detached)."""
-    kind = loss
     device_type = batch["target"].device.type
     with torch.autocast(device_type, dtype=torch.float16, enabled=amp):
         logits = model(batch)
-    loss = pixel_loss(logits.float(), batch["target"], kind)
+    loss = pixel_loss(logits.float(), batch["target"], loss_kind)
 
     optimizer.zero_grad(set_to_none=True)
     scaler.scale(loss).backward()
@@ -314,7 +313,7 @@ def pretrain(config: PretrainConfig | None = None) -> PLMNet:
     started = time.perf_counter()
     for step, batch in zip(bar, batches):
         loss = train_step(model, to_device(batch, device), optimizer, scheduler, scaler, params,
-                          grad_clip=config.optim.grad_clip, amp=amp, loss=config.optim.loss)
+                          grad_clip=config.optim.grad_clip, amp=amp, loss_kind=config.optim.loss)
         loss_value, lr = mean_over_processes(loss, ddp), optimizer.param_groups[0]["lr"]
         log.write(step + 1, loss_value, lr, time.perf_counter() - started)
         if (step + 1) % run.log_every == 0:
