@@ -154,20 +154,22 @@ def run_ablation(sequences: Iterable[Sequence], variants: Iterable[str] = tuple(
     rows, frame_rows = [], []
     for sequence in sequences:
         frames, truth = _frames(sequence, max_frames)
-        finetuned: dict[str, object] = {}  # structure -> the network fine-tuned on this video's first frame
+        finetuned: dict[str, tuple] = {}  # structure -> (network fine-tuned on this video's first frame, its options)
         for name in names:
             variant = VARIANTS[name]
             options = {"pretrained_network": variant.structure in checkpoints, "finetune_options": finetune_options,
                        "seed": seed, **dict(segmenter_options or {})}
             started, finetune_s = time.perf_counter(), 0.0
             if variant.structure in finetuned:  # fine-tuned for an earlier variant: reused
-                network, own_finetuning = finetuned[variant.structure], False
+                network, options["finetune_options"] = finetuned[variant.structure]
+                own_finetuning = False
             else:
                 network = variant_network(variant.structure, base, checkpoints.get(variant.structure), seed=seed)
                 # fine-tuned once here, handed to every variant of this structure (one object; else each its own)
                 shared, finetune_s = share_finetuning(frames[0], truth[0], model=network, finetune=finetune, **options)
-                if shared:
-                    network = finetuned[variant.structure] = shared["model"]
+                if shared:  # with the options it was tuned with (PLM_U's model updates reuse them)
+                    network, options["finetune_options"] = shared["model"], shared["finetune_options"]
+                    finetuned[variant.structure] = (network, shared["finetune_options"])
                 own_finetuning = finetune and not shared
             segmenter = create_segmenter(variant.method, model=network, finetune=own_finetuning, **options)
             masks = segment(segmenter, frames, truth[0])

@@ -92,8 +92,8 @@ def variant_settings(variant: str, finetune_options: dict | None = None, candida
 
 def write_timing_csv(timings: list[dict], path: str | Path) -> Path:
     """One row per sequence: frames, fine-tuning seconds, seconds per frame (network, rest, whole step)."""
-    columns = ["sequence", "frames", "finetune_seconds", "network_seconds_per_frame", "rest_seconds_per_frame",
-               "step_seconds_per_frame", "windows_per_frame"]
+    columns = ["sequence", "frames", "finetune_seconds", "update_seconds", "network_seconds_per_frame",
+               "rest_seconds_per_frame", "step_seconds_per_frame", "windows_per_frame"]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()

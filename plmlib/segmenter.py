@@ -130,7 +130,8 @@ def create_segmenter(method: str, **options) -> VideoSegmenter:
 def share_finetuning(frame: np.ndarray, first_mask: np.ndarray, **options) -> tuple[dict, float]:
     """Fine-tune PLM's network once on the first frame, for variants that differ only after the network
     (``PLM_METHODS``; slides, stage 2): returns the options to add to each such variant's (``model`` = the fine-tuned
-    network, ``finetune=False``, ``pretrained_network``) and the seconds the fine-tuning took, which count in each
+    network, ``finetune=False``, ``pretrained_network``, and the fine-tuning options it was tuned with, defaults
+    filled in, which PLM_U's model updates reuse) and the seconds the fine-tuning took, which count in each
     variant's time. ``options`` are PLM's (checkpoint or model, seed, fine-tuning options, device ...).
 
     Sharing applies to a first mask with one object and ``finetune`` not False; otherwise ``({}, 0.0)``: each
@@ -139,7 +140,8 @@ def share_finetuning(frame: np.ndarray, first_mask: np.ndarray, **options) -> tu
         return {}, 0.0
     tuner = create_segmenter("plm", **options)
     network = tuner.finetuned_network(frame, first_mask)
-    shared = {"model": network, "finetune": False, "pretrained_network": tuner.pretrained_network}
+    shared = {"model": network, "finetune": False, "pretrained_network": tuner.pretrained_network,
+              "finetune_options": dict(tuner.finetune_options)}
     return shared, tuner.timing["finetune_seconds"]
 
 

@@ -158,7 +158,7 @@ def test_plm_u_updates_the_query_every_ten_frames_and_plm_p_filters(video):
     reference = plm()
     plm_masks = run(reference, frames, masks[0])
     probabilities = []
-    segmenter = PLMUSegmenter(ColourNet(), finetune=False)
+    segmenter = PLMUSegmenter(ColourNet(), finetune=False, update_model=False)  # the query only: see below
     queries = []
     for k, mask in enumerate(segment_video(segmenter, frames, masks[0])):
         queries.append(segmenter.matchers[0].query_vec.clone())
@@ -174,6 +174,44 @@ def test_plm_u_updates_the_query_every_ten_frames_and_plm_p_filters(video):
     plm_p = run(plm(postprocess={"radius": 3}), frames, masks[0])
     assert sum(not np.array_equal(a, b) for a, b in zip(plm_masks[1:], plm_p[1:])) >= 5  # PLM_P changes it
     assert np.mean([region_similarity(gt, m) for gt, m in zip(masks[1:14], plm_p[1:])]) > 0.8
+
+
+def test_plm_u_model_update_fine_tunes_the_current_network_on_its_own_prediction(video):
+    """Slides: "successive frames matching with model update ... after ten-frame processing": at frame 10 the
+    object's network is fine-tuned further, from the one it has, on that frame and its predicted mask."""
+    frames, masks = video
+    options = {"checkpoint": None, "preset": "small", "device": "cpu", "finetune_options": {"iterations": 2}}
+    segmenter = PLMUSegmenter(**options)
+    assert segmenter.update_model and segmenter.update_every == 10
+    networks, queries, calls = [], [], []
+    tune = segmenter.finetuned_network
+
+    def spy(frame, object_mask, start=None, count_as="finetune_seconds"):
+        calls.append((start, object_mask.copy()))
+        return tune(frame, object_mask, start=start, count_as=count_as)
+
+    segmenter.finetuned_network = spy
+    outputs = []
+    for mask in segment_video(segmenter, frames[:12], masks[0]):
+        networks.append(segmenter.matchers[0].net)
+        queries.append(segmenter.matchers[0].query_vec.clone())
+        outputs.append(mask)
+    assert [start is None for start, _ in calls] == [True, False]  # the first frame's, then one update
+    assert calls[1][0] is networks[9]  # the update starts from the network the object had
+    assert np.array_equal(calls[1][1], (outputs[10] == 1).astype(np.uint8))  # ... on its own prediction
+    changed = [k for k in range(1, 12) if networks[k] is not networks[k - 1]]
+    assert changed == [10]
+    before, after = networks[9].state_dict(), networks[10].state_dict()
+    assert any(not torch.equal(before[k], after[k]) for k in before)  # weights moved
+    assert not torch.equal(queries[10], queries[9])
+    timing = segmenter.timing_summary()
+    assert timing["update_seconds"] > 0 and timing["finetune_seconds"] > 0
+    assert segmenter.settings()["update_model"] is True and segmenter.settings()["finetune_options"]["iterations"] == 2
+    # handed a fine-tuned network (finetune=False), its updates still fine-tune, with the options handed over
+    shared, _ = share_finetuning(frames[0], masks[0], **options)
+    handed = create_segmenter("plm_u", **{**options, **shared})
+    run(handed, frames[:11], masks[0])
+    assert handed.timing["finetune_seconds"] == 0 and handed.timing["update_seconds"] > 0
 
 
 def test_grabcut_refines_each_map_and_the_box_follows_the_refined_mask(video):
@@ -273,7 +311,9 @@ def test_share_finetuning_hands_one_network_to_the_variants_only_for_one_object(
     frames, masks = video
     options = {"checkpoint": None, "preset": "small", "device": "cpu", "finetune_options": {"iterations": 2}}
     shared, seconds = share_finetuning(frames[0], masks[0], **options)
-    assert set(shared) == {"model", "finetune", "pretrained_network"} and shared["finetune"] is False
+    assert set(shared) == {"model", "finetune", "pretrained_network", "finetune_options"}
+    assert shared["finetune"] is False and shared["finetune_options"]["iterations"] == 2
+    assert shared["finetune_options"] == PLMSegmenter(**options).finetune_options  # defaults filled in: PLM_U reuses
     assert seconds > 0 and shared["pretrained_network"] is False  # a fresh preset network, as PLMSegmenter says
     own = run(PLMSegmenter(**options), frames[:3], masks[0])
     handed = run(create_segmenter("plm_u", **{**options, **shared}), frames[:3], masks[0])  # no update before 10

@@ -13,7 +13,9 @@
         (h) thresholding           then objects merged per pixel by the highest probability
         box update                 the tracked box follows the object's largest component (our choice); an
                                    object declared lost is left out of the mask until it is found again
-        [PLM_U]                    every ``update_every`` frames the query becomes the current prediction
+        [PLM_U]                    every ``update_every`` frames the model is updated from its own result: the
+                                   network fine-tuned on the current frame and its predicted mask, the query
+                                   replaced by that prediction (``update_model=False``: the query only)
 
 Matching is against the first frame only (PLM), unless ``update_every`` is set (PLM_U: the slides' "model update
 after ten-frame processing", which drifts). State is a few boxes and one query vector per object: memory does not
@@ -47,6 +49,7 @@ from .stacking import DEFAULT_THRESHOLD, STACKING, merge_objects, restore_and_st
 
 SHIPPED = "shipped"  # checkpoint value: the pre-trained release inside plmlib (plmlib.model.pretrained)
 PLM_U_UPDATE_EVERY = 10  # slides: "model update after ten-frame processing"
+PLM_U_UPDATE_MODEL = True  # slides: "successive frames matching with model update": the network too, not only the query
 # Slides (h): the paper README starts at 0.5 (plmlib.infer.stacking.DEFAULT_THRESHOLD); ours is lower, for
 # pre-trained networks (a fresh one keeps 0.5, threshold_default). Chosen for the paper-architecture network, which
 # fine-tuned on a val object it never saw was under-confident and lost the object at 0.5; measured in
@@ -100,8 +103,10 @@ class PLMSegmenter(VideoSegmenter):
       stacking                      slides (g): "mean" of overlapping windows (paper README) or "max" (ours)
       threshold                     slides (h): the probability above which a pixel is the object (None:
                                     threshold_default(), 0.3 for a pre-trained network, 0.5 for a fresh one)
-      update_every                  PLM_U: replace the query by the current prediction every this many frames
-                                    (0: never, PLM)
+      update_every                  PLM_U: update from the current prediction every this many frames (0: never, PLM)
+      update_model                  PLM_U: at each update, also fine-tune each object's network on the current frame
+                                    and its predicted mask (the same fine-tuning options as the first frame's), from
+                                    the network it has; False: replace the query only
       postprocess                   PLM_P: True or a WeightedMedianConfig (or dict) to filter each probability map
       grabcut                       ours: True or a GrabCutConfig (or dict) to refine each map (after PLM_P's
                                     filter, if both) with GrabCut on the frame; the refined mask also places the
@@ -122,7 +127,7 @@ class PLMSegmenter(VideoSegmenter):
                  device: str | torch.device | None = None, finetune: bool = True, finetune_options: dict | None = None,
                  candidates: CandidateConfig | dict | None = None, stacking: str = "mean",
                  threshold: float | None = None,
-                 update_every: int = 0, postprocess: bool | WeightedMedianConfig | dict = False,
+                 update_every: int = 0, update_model: bool = False, postprocess: bool | WeightedMedianConfig | dict = False,
                  grabcut: bool | GrabCutConfig | dict = False,
                  keep_largest: bool = False, batch_size: int = 16, progress: bool = False, seed: int = 0,
                  pretrained_network: bool | None = None):
@@ -152,6 +157,7 @@ class PLMSegmenter(VideoSegmenter):
             raise ValueError(f"threshold must be between 0 and 1 (a probability), got {threshold}")
         self.stacking, self.threshold = stacking, float(threshold)
         self.update_every = int(update_every or 0)
+        self.update_model = bool(update_model)
         if postprocess is True:
             postprocess = WeightedMedianConfig()
         self.postprocess = _config(WeightedMedianConfig, postprocess) if postprocess else None
@@ -164,8 +170,8 @@ class PLMSegmenter(VideoSegmenter):
         self.batch_size, self.progress, self.seed = int(batch_size), bool(progress), int(seed)
         self.matchers: list[Matcher] = []
         self.trackers: list[BoxTracker] = []
-        self.timing = {"finetune_seconds": 0.0, "network_seconds": 0.0, "step_seconds": 0.0, "steps": 0,
-                       "windows": 0}
+        self.timing = {"finetune_seconds": 0.0, "update_seconds": 0.0, "network_seconds": 0.0, "step_seconds": 0.0,
+                       "steps": 0, "windows": 0}
 
     # ------------------------------------------------------------------------------------------------------------
     def _start(self, frame: np.ndarray, mask: np.ndarray) -> None:
@@ -218,14 +224,26 @@ class PLMSegmenter(VideoSegmenter):
             elif self.keep_largest:
                 mask[(mask == object_id) & ~component] = 0
         self.previous_mask = mask
-        if self.update_every and self.frame_index % self.update_every == 0:  # PLM_U
-            for object_id, matcher in zip(self.ids, self.matchers):
-                if (mask == object_id).any():
-                    matcher.set_query(frame, (mask == object_id).astype(np.uint8))
         self.timing["network_seconds"] += self._network_seconds() - network_before
+        if self.update_every and self.frame_index % self.update_every == 0:  # PLM_U
+            self._update(frame, mask)
         self.timing["step_seconds"] += time.perf_counter() - started
         self.timing["steps"] += 1
         return mask
+
+    def _update(self, frame: np.ndarray, mask: np.ndarray) -> None:
+        """PLM_U's model update: each object found in this frame becomes its new query, after its network is
+        fine-tuned on it (``update_model``). An object not found keeps its network and query."""
+        started = time.perf_counter()
+        for k, object_id in enumerate(self.ids):
+            object_mask = (mask == object_id).astype(np.uint8)
+            if not object_mask.any():
+                continue
+            matcher = self.matchers[k]
+            if self.update_model:
+                matcher.net = self.finetuned_network(frame, object_mask, start=matcher.net, count_as=None)
+            matcher.set_query(frame, object_mask)
+        self.timing["update_seconds"] += time.perf_counter() - started
 
     # ------------------------------------------------------------------------------------------------------------
     def _network_seconds(self) -> float:
@@ -242,11 +260,13 @@ class PLMSegmenter(VideoSegmenter):
                 self.model = build_model(self.preset, seed=self.seed)
         return self.model.to(self.device).eval()
 
-    def finetuned_network(self, frame: np.ndarray, object_mask: np.ndarray) -> PLMNet:
+    def finetuned_network(self, frame: np.ndarray, object_mask: np.ndarray, start: PLMNet | None = None,
+                          count_as: str | None = "finetune_seconds") -> PLMNet:
         """Slides, stage 2: a copy of the network fine-tuned on one object of the first frame (``object_mask``:
         H x W, every non-zero pixel is the object: pass one object's mask) with this segmenter's options and seed
-        (plmlib.train.finetune; its files go to a temporary folder). Its seconds add to
-        ``timing["finetune_seconds"]``.
+        (plmlib.train.finetune; its files go to a temporary folder). ``start``: the network to fine-tune a copy of
+        (default: :meth:`base`'s; PLM_U's model update passes the object's current one). Its seconds add to
+        ``timing[count_as]`` (None: the caller counts them).
 
         ``start`` calls it once per object. It is public so that variants differing only after the network (PLM,
         PLM_U, PLM_P) can share one fine-tuning: hand the result to each as ``model=`` with ``finetune=False``
@@ -271,15 +291,16 @@ class PLMSegmenter(VideoSegmenter):
         sequence = Sequence(name="first-frame", frames=[frame], masks=[object_mask])
         with tempfile.TemporaryDirectory(prefix="plm-finetune-") as tmp:
             config.run.out_dir = str(Path(tmp) / "run")
-            if self.model is None and self.checkpoint is not None:
+            if start is None and self.model is None and self.checkpoint is not None:
                 config.model.checkpoint = str(self.checkpoint)
-            elif self.model is None and self.shipped:
+            elif start is None and self.model is None and self.shipped:
                 config.model.checkpoint = str(shipped_path())
             from plmlib.train import finetune
 
             # A network in memory is copied, not written to a file and read back.
-            net = finetune(config, sequence, start=self.model, write_model=False)
-        self.timing["finetune_seconds"] += time.perf_counter() - started
+            net = finetune(config, sequence, start=self.model if start is None else start, write_model=False)
+        if count_as is not None:
+            self.timing[count_as] += time.perf_counter() - started
         return net.to(self.device).eval()
 
     def settings(self) -> dict:
@@ -291,9 +312,9 @@ class PLMSegmenter(VideoSegmenter):
             return None if config is None else asdict(config)
 
         return {"method": self.name, "finetune": self.finetune,
-                "finetune_options": dict(self.finetune_options) if self.finetune else None,
+                "finetune_options": dict(self.finetune_options) if self.finetune or self.update_model else None,
                 "candidates": plain(self.candidates), "stacking": self.stacking, "threshold": self.threshold,
-                "update_every": self.update_every, "postprocess": plain(self.postprocess),
+                "update_every": self.update_every, "update_model": self.update_model, "postprocess": plain(self.postprocess),
                 "grabcut": plain(self.grabcut), "keep_largest": self.keep_largest, "seed": self.seed}
 
     def timing_summary(self) -> dict:
@@ -301,6 +322,7 @@ class PLMSegmenter(VideoSegmenter):
         t, steps = self.timing, max(self.timing["steps"], 1)
         return {
             "finetune_seconds": round(t["finetune_seconds"], 3),
+            "update_seconds": round(t["update_seconds"], 3),
             "network_seconds_per_frame": round(t["network_seconds"] / steps, 4),
             "rest_seconds_per_frame": round((t["step_seconds"] - t["network_seconds"]) / steps, 4),
             "step_seconds_per_frame": round(t["step_seconds"] / steps, 4),
@@ -309,12 +331,15 @@ class PLMSegmenter(VideoSegmenter):
 
 
 class PLMUSegmenter(PLMSegmenter):
-    """PLM_U (slides): the query is replaced by the current prediction every ten frames."""
+    """PLM_U (slides: "successive frames matching with model update", "model update after ten-frame processing"):
+    every ten frames the network is fine-tuned on the current frame and its own predicted mask, which also becomes
+    the query; ``update_model=False`` replaces the query only."""
 
     name = "plm_u"
 
-    def __init__(self, *args, update_every: int = PLM_U_UPDATE_EVERY, **kwargs):
-        super().__init__(*args, update_every=update_every, **kwargs)
+    def __init__(self, *args, update_every: int = PLM_U_UPDATE_EVERY, update_model: bool = PLM_U_UPDATE_MODEL,
+                 **kwargs):
+        super().__init__(*args, update_every=update_every, update_model=update_model, **kwargs)
 
 
 class PLMGrabCutSegmenter(PLMSegmenter):
