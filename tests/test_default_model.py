@@ -1,5 +1,6 @@
 """The default model, end to end through ``plm segment``, on the case the network issue names: a thin object
-(the slides' paragliding lines; synthetic ``thin``, a bar a few pixels thick: test_synthetic checks it is) must not be lost in the first frames.
+(the slides' paragliding lines; synthetic ``thin``, a bar a few pixels thick: test_synthetic checks it is)
+must not be lost in the first frames.
 
 It fine-tunes the shipped network on the first frame (its release budget), so it takes seconds, not milliseconds.
 The bound is an ordering with a wide margin (every frame's J above 0.5, the object's area within a factor of two),

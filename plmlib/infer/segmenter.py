@@ -127,7 +127,8 @@ class PLMSegmenter(VideoSegmenter):
                  device: str | torch.device | None = None, finetune: bool = True, finetune_options: dict | None = None,
                  candidates: CandidateConfig | dict | None = None, stacking: str = "mean",
                  threshold: float | None = None,
-                 update_every: int = 0, update_model: bool = False, postprocess: bool | WeightedMedianConfig | dict = False,
+                 update_every: int = 0, update_model: bool = False,
+                 postprocess: bool | WeightedMedianConfig | dict = False,
                  grabcut: bool | GrabCutConfig | dict = False,
                  keep_largest: bool = False, batch_size: int = 16, progress: bool = False, seed: int = 0,
                  pretrained_network: bool | None = None):
@@ -314,7 +315,8 @@ class PLMSegmenter(VideoSegmenter):
         return {"method": self.name, "finetune": self.finetune,
                 "finetune_options": dict(self.finetune_options) if self.finetune or self.update_model else None,
                 "candidates": plain(self.candidates), "stacking": self.stacking, "threshold": self.threshold,
-                "update_every": self.update_every, "update_model": self.update_model, "postprocess": plain(self.postprocess),
+                "update_every": self.update_every, "update_model": self.update_model,
+                "postprocess": plain(self.postprocess),
                 "grabcut": plain(self.grabcut), "keep_largest": self.keep_largest, "seed": self.seed}
 
     def timing_summary(self) -> dict:
