@@ -101,13 +101,6 @@ def context_window(box: Box, context: float = DEFAULT_CONTEXT, *, square: bool =
     return round_window(box_from_center(cx, cy, max(context * w, min_side), max(context * h, min_side)))
 
 
-def clip_box(box: Box, frame_size: tuple[int, int]) -> Box:
-    """A box clipped to a frame of ``(height, width)`` (may become empty: x1 <= x0)."""
-    height, width = frame_size
-    x0, y0, x1, y1 = box
-    return (min(max(x0, 0), width), min(max(y0, 0), height), min(max(x1, 0), width), min(max(y1, 0), height))
-
-
 # ---------------------------------------------------------------------------------------------------------------- #
 # crop + resize
 def pad_colour(image: np.ndarray, pad: str | SequenceABC = "mean") -> np.ndarray:
@@ -176,12 +169,6 @@ def crop_mask(mask: np.ndarray, window: SequenceABC, size: int) -> np.ndarray:
     """Cut ``window`` out of a mask and resize it to size x size: uint8 0/1 (foreground where at least half;
     float masks: see crop_fraction)."""
     return (crop_fraction(mask, window, size) >= 0.5).astype(np.uint8)
-
-
-def window_scale(window: SequenceABC, size: int) -> tuple[float, float]:
-    """Frame pixels per crop pixel along x and y (> 1: the crop is a reduced view)."""
-    x0, y0, x1, y1 = window
-    return ((x1 - x0) / size, (y1 - y0) / size)
 
 
 # ---------------------------------------------------------------------------------------------------------------- #

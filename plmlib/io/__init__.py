@@ -18,7 +18,6 @@ from plmlib.io.masks import (
     ids_from_array,
     object_ids,
     read_mask,
-    to_binary,
     write_mask,
 )
 from plmlib.io.overlay import overlay_mask, write_overlay_video
@@ -43,7 +42,6 @@ __all__ = [
     "overlay_mask",
     "read_image",
     "read_mask",
-    "to_binary",
     "write_mask",
     "write_overlay_video",
 ]

@@ -194,11 +194,6 @@ def ids_from_array(mask: np.ndarray, name: str = "mask") -> np.ndarray:
     return _grey_to_ids(mask)
 
 
-def to_binary(mask: np.ndarray) -> np.ndarray:
-    """Foreground (any object) as a bool array."""
-    return np.asarray(mask) > 0
-
-
 def object_ids(mask: np.ndarray) -> list[int]:
     """The object ids present in a mask, background excluded, ascending."""
     return [int(i) for i in np.unique(mask) if i != 0]

@@ -15,7 +15,6 @@ pairs (step * N + r) * batch_size + k, so N processes at batch b see the same pa
 from __future__ import annotations
 
 import copy
-import dataclasses
 import math
 import os
 import time
@@ -335,8 +334,3 @@ def pretrain(config: PretrainConfig | None = None) -> PLMNet:
         if ddp.initialised_here:
             dist.destroy_process_group()
     return net
-
-
-def replace(config: PretrainConfig, **changes: Any) -> PretrainConfig:
-    """A copy of a config with top-level fields changed (e.g. ``replace(cfg, iterations=10)``)."""
-    return dataclasses.replace(copy.deepcopy(config), **changes)
