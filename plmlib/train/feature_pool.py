@@ -1,7 +1,7 @@
 """A pool of pairs whose encoder features are cached: training a frozen-encoder PLM without re-running VGG-16.
 
-Our choice, for CPUs (shared/paper/README.md, measured: 3.2 s per step with the whole encoder frozen, 0.46 s with a
-pool of cached tap features). When every encoder parameter is frozen its output for a crop never changes, so the
+Our choice, for CPUs: several times faster per step than running the frozen encoder (results/defaults/README.md).
+When every encoder parameter is frozen its output for a crop never changes, so the
 pool encodes ``size`` augmented pairs once (query and search tap features, stored in float16) and training steps
 draw their batches from it, running only the compressors, the three FC layers and the decoder. The price is less
 augmentation diversity: every ``refresh_every`` steps the oldest ``refresh_fraction`` of the pool is replaced by new

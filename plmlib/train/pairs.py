@@ -65,15 +65,10 @@ class Augmentation:
 
 # Our default ranges. The search crop varies more than the query: at inference the query is always the exact
 # first-frame crop, while search windows come from imperfect previous predictions. Fine-tuning uses milder ranges:
-# one frame has little to spare, and with the pre-training ranges the small model's first-frame J stayed near 0.9
-# (synthetic translate video, 150 steps) against 0.93 with these.
-#
-# Fine-tuning *for tracking* (plmlib.infer's first-frame fine-tuning) uses wider ranges, TRACKING_FINETUNE_SEARCH_AUG:
-# with the mild ones a small model fine-tuned on one synthetic frame learnt "the object is at the window's centre,
-# at this size", and at inference its box lagged until the object was lost (J 0.94 -> 0.0 by frame 13 of
-# tests/test_infer_tracking.py's video); with translate 0.25 / scale 0.35 it kept J 0.89 through translation, 0.89
-# through a 1.5x growth and 0.90 after an occlusion. The price: its fit to the frame itself (one window on the true
-# box) is looser, J 0.80 against 0.93 (0.86 with translate 0.2 / scale 0.25, which tracked at 0.87 / 0.85 / 0.87).
+# one frame has little to spare. Fine-tuning *for tracking* (plmlib.infer's first-frame fine-tuning) uses wider
+# ranges, TRACKING_FINETUNE_SEARCH_AUG: with the mild ones a network fine-tuned on one frame learns "the object is at
+# the window's centre, at this size", and at inference its box lags until the object is lost; the price is a looser
+# fit to the frame itself. Measured: results/defaults/README.md.
 PRETRAIN_QUERY_AUG = Augmentation(translate=0.0, scale=0.0, rotate=10.0, flip=0.5)
 PRETRAIN_SEARCH_AUG = Augmentation(translate=0.15, scale=0.25, rotate=15.0, flip=0.5)
 FINETUNE_QUERY_AUG = Augmentation()  # the query inference will use, unchanged

@@ -134,7 +134,7 @@ def make_optimizer(net: PLMNet, optim: OptimConfig, iterations: int):
     groups = [g for g in groups if g["params"]]
     if optim.optimizer == "adam":
         # torch's fused kernel (CPU and CUDA): on a CPU the default per-tensor loop over the FC layers' tens of
-        # millions of weights took more of a fine-tuning step than the backward pass (our measurement, issue 23).
+        # millions of weights is slower than the backward pass (results/defaults/README.md).
         fused = all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)
         optimizer = torch.optim.Adam(groups, lr=optim.lr, weight_decay=optim.weight_decay, fused=fused or None)
     else:
