@@ -7,7 +7,7 @@ Variants (``VARIANTS``): what each changes is either *inference only* (PLM_U, PL
 variant            method     structure (preset)    what changes (paper = slides; ours = reconstruction)
 =================  =========  ====================  ==========================================================
 plm                plm        plm                   multi-layer features matched against the first frame
-plm_u              plm_u      plm                   the query is replaced by the prediction every 10 frames
+plm_u              plm_u      plm                   every 10 frames, fine-tuned on its own prediction (new query)
 plm_p              plm_p      plm                   probability maps filtered by the weighted median filter
 plm_s              plm        plm_s                 features of the single deepest layer (conv5_3): x = 1
 plm_x2             plm        plm_x2                features of the two deepest layers (conv4_3, conv5_3): x = 2
@@ -65,7 +65,7 @@ class Variant:
 
 VARIANTS: dict[str, Variant] = {v.name: v for v in [
     Variant("plm", "plm", "plm", "PLM", "multi-layer features, compressors, decoder; query = first frame"),
-    Variant("plm_u", "plm_u", "plm", "PLM_U", "query replaced by the prediction every 10 frames"),
+    Variant("plm_u", "plm_u", "plm", "PLM_U", "model updated from its prediction every 10 frames"),
     Variant("plm_p", "plm_p", "plm", "PLM_P", "PLM + weighted median filter of each probability map"),
     Variant("plm_s", "plm", "plm_s", "PLM_S", "single deep layer (conv5_3): x = 1"),
     Variant("plm_x2", "plm", "plm_x2", "", "two deepest layers (conv4_3, conv5_3): x = 2", "PLM x=2"),

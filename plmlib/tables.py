@@ -39,10 +39,12 @@ JUMPCUT_CAPTION = ("JumpCut protocol (key frame every 16 frames, mask transferre
                    "mislabelled / foreground pixels, lower is better) run on DAVIS 2016 val, not on the JumpCut "
                    "dataset: not comparable with the paper's JumpCut table.")
 PUBLISHED_BASELINES = ("HVS", "NLC", "JMP", "SEA", "BVS")
+# plm_grabcut: not in the paper; plm_u_query_only: PLM_U updating the query only, not the network (the results
+# folder of PLMUSegmenter(update_model=False), our earlier reading of the slides)
 OURS = {"bvs": "BVS (ours)", "plm": "PLM (ours)", "plm_p": "PLM_P (ours)", "plm_u": "PLM_U (ours)",
-        "plm_s": "PLM_S (ours)", "plm_grabcut": "PLM + GrabCut (ours)"}  # plm_grabcut: not in the paper
+        "plm_u_query_only": "PLM_U, query only (ours)", "plm_s": "PLM_S (ours)", "plm_grabcut": "PLM + GrabCut (ours)"}
 PROTOCOL_METHODS = {"flow": "flow (ours)", "superpixel": "superpixel (ours)",
-                    **{m: c for m, c in OURS.items() if m != "plm_s"}}  # plm_s: a network, not a method
+                    **{m: c for m, c in OURS.items() if m not in ("plm_s", "plm_u_query_only")}}  # methods only
 
 
 def our_scores(method: str, results: str | Path = RESULTS) -> pd.DataFrame | None:

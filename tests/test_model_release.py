@@ -164,7 +164,8 @@ def test_plm_release_names_what_is_missing(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("folder, variant", [(f, v) for f in ("davis2016_val", "davis2016_val_hed")
-                                             for v in ("plm", "plm_p", "plm_u", "plm_grabcut")])
+                                             for v in ("plm", "plm_p", "plm_u_query_only", "plm_grabcut")]
+                         + [("davis2016_val", "plm_u")])
 def test_committed_results_were_made_by_the_shipped_model(folder, variant):
     """results/<folder>/<variant>/config.yaml names the sha256 of the network file it ran: davis2016_val's must be
     the default release (SHIPPED_NAME), davis2016_val_hed's the paper-architecture one, so that a new release

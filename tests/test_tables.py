@@ -74,7 +74,7 @@ def test_the_encoder_table_puts_each_network_in_its_columns(results, tmp_path):
     from plmlib.tables import encoder_table
 
     table = encoder_table(results, results_hed=results).set_index("method")  # the same fake runs in both columns
-    assert list(table.index) == ["PLM", "PLM_P", "PLM_U", "PLM_S", "PLM + GrabCut"]
+    assert list(table.index) == ["PLM", "PLM_P", "PLM_U", "PLM_U, query only", "PLM_S", "PLM + GrabCut"]
     assert table.loc["PLM", "J EfficientNet-Lite0 (ImageNet, trained)"] == pytest.approx(0.295)
     assert table.loc["PLM_P", "F VGG-16 (HED, frozen)"] == pytest.approx(0.345)
     assert table.loc["PLM_U"].isna().all()
@@ -178,6 +178,15 @@ def test_the_readme_encoder_table_and_sentences_are_the_committed_results():
            f"{plm_p['J-Mean']:.3f} / {plm_p['F-Mean']:.3f} against 0.70 / 0.62" in readme
     best = max(("plm", "plm_grabcut"), key=lambda m: score[m]["J-Mean"])
     assert best == "plm_grabcut"
+    # PLM_U (model update) against PLM, and the query-only update
+    u, q = (pd.read_csv(results / m / "global_results.csv").iloc[0] for m in ("plm_u", "plm_u_query_only"))
+    u_per = pd.read_csv(results / "plm_u" / "per_sequence_results.csv").set_index("Sequence")
+    below = int((u_per["J-Mean"] < per["plm"]["J-Mean"]).sum())
+    assert u["J-Mean"] < plm["J-Mean"]  # "falls below PLM"
+    assert (f"falls below PLM as the paper's does: J {u['J-Mean']:.3f} / F {u['F-Mean']:.3f} against "
+            f"{plm['J-Mean']:.3f} / {plm['F-Mean']:.3f}, below PLM on {below} of 20 videos") in readme
+    assert f"changes almost nothing ({q['J-Mean']:.3f} / {q['F-Mean']:.3f})" in readme
+    assert abs(q["J-Mean"] - plm["J-Mean"]) < 0.02
     skip = {k: pd.read_csv(root / "results" / "ablations" / "decoder_skip" / k / "global_results.csv").iloc[0]
             for k in ("longer", "skip")}
     assert f"{skip['skip']['F-Mean'] - skip['longer']['F-Mean']:+.3f} F against the same 750 steps" in readme
