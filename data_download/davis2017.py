@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # works from a checkout, installed or not
 
-from plmlib.data.download import main  # noqa: E402
+from plmlib.cli.download import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main(names=("davis2017",), script="python data_download/davis2017.py"))

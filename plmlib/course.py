@@ -1,4 +1,4 @@
-"""``plm notebooks``: execute the numbered notebook course with papermill, and keep committed notebooks clean.
+"""The notebook course (``plm notebooks``): execute it with papermill, and keep the committed notebooks clean.
 
 Each notebook in ``notebooks/`` (``00_overview.ipynb`` ...) has a cell tagged ``parameters`` with
 ``profile``, ``data_root`` and ``output_dir``. :func:`run_notebooks` executes them in order into
@@ -12,7 +12,6 @@ and times, papermill's metadata and injected parameters) so that the committed n
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -21,7 +20,7 @@ import time
 from pathlib import Path
 
 from plmlib.io import atomic_write
-from plmlib.profiles import COMMITTED_THREADS, PROFILES, REPO_ROOT, THREADS_ENV
+from plmlib.profiles import COMMITTED_THREADS, REPO_ROOT, THREADS_ENV
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 FIGURES_DIR = REPO_ROOT / "figures"  # the committed figures, refreshed from DAVIS 2016 by --refresh-figures
@@ -148,48 +147,3 @@ def refresh_figures(output_dir: str | Path, figures_dir: str | Path = FIGURES_DI
             shutil.copyfile(source, tmp)
         written.append(target)
     return written
-
-
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", default="classroom", choices=sorted(PROFILES))
-    parser.add_argument("--out", type=Path, default=Path("outputs/notebooks"),
-                        help="executed notebooks, figures, tables (everything a run writes)")
-    parser.add_argument("--only", default="", help="comma-separated notebook prefixes, e.g. 00,02")
-    parser.add_argument("--data-root", default=None, help="DAVIS 2016 root (default: PLM_DAVIS_ROOT)")
-    parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,
-                        help=f"the course's folder (default: {NOTEBOOKS_DIR})")
-    parser.add_argument(
-        "--update-committed", action="store_true", help="write the executed notebooks back into notebooks/ (smoke)"
-    )
-    parser.add_argument("--refresh-figures", action="store_true",
-                        help="then copy the run's figures over the committed figures/ (needs DAVIS 2016: classroom or paper)")
-    parser.add_argument("--clean", action="store_true", help="only clean the committed notebooks' metadata")
-
-
-def run(args: argparse.Namespace) -> int:
-    if args.clean:
-        for notebook in list_notebooks(args.notebooks):
-            clean_notebook(notebook)
-            print(f"cleaned {notebook}")
-        return 0
-    if args.refresh_figures:
-        # The committed figures are DAVIS 2016's: refuse before any work rather than overwrite them with synthetic ones.
-        if args.profile == "smoke":
-            raise ValueError("--refresh-figures needs the classroom or paper profile on DAVIS 2016, not smoke")
-        from plmlib.data.roots import dataset_root
-
-        args.data_root = str(dataset_root("davis2016", args.data_root))
-    names = [n.strip() for n in args.only.split(",") if n.strip()] or None
-    started = time.perf_counter()
-    records = run_notebooks(args.profile, args.out, names, args.data_root, args.update_committed, args.notebooks)
-    total = time.perf_counter() - started
-    print(f"\n{len(records)} notebooks in {total:.0f} s under profile {args.profile!r}.")
-    print(f"Executed notebooks: {Path(args.out) / 'executed'}")
-    print(f"Figures: {Path(args.out) / 'figures'}; tables and other outputs: {args.out}; "
-          f"timings in {Path(args.out) / 'timings.json'}")
-    if args.update_committed:
-        print(f"Committed notebooks updated in {args.notebooks} (smoke, {COMMITTED_THREADS} thread(s)).")
-    if args.refresh_figures:
-        written = refresh_figures(args.out)
-        print(f"{len(written)} committed figures refreshed in {FIGURES_DIR}.")
-    return 0

@@ -1,4 +1,4 @@
-"""The paper's two other benchmarks as protocols that run any method on any dataset: ``plm protocol``.
+"""The paper's two other benchmarks as protocols that run any method on any dataset (``plm protocol``).
 
 - **JumpCut protocol** (Fan et al., SIGGRAPH Asia 2015; the slides' JumpCut table): key frames every 16 frames; from
   each key frame's ground-truth mask the method transfers the mask 16 frames ahead, and the error is
@@ -28,7 +28,6 @@ Each method's configuration and provenance is written beside its results (``OUT/
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
 from pathlib import Path
@@ -233,32 +232,9 @@ def _columns(protocol: str) -> list[str]:
     return ["sequence", "frames", "iou", "seconds"]
 
 
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    from plmlib.cli import add_threads_option
-
-    parser.add_argument("protocol", choices=list(PROTOCOLS))
-    parser.add_argument("--dataset", default="davis2016", choices=DATASETS)
-    parser.add_argument("--root", default=None, help="dataset root (default: its environment variable)")
-    parser.add_argument("--methods", nargs="+", default=["bvs"], choices=sorted(METHODS))
-    parser.add_argument("--sequences", nargs="+", default=None)
-    parser.add_argument("--out", required=True, type=Path)
-    parser.add_argument("--option", dest="options", action="append", default=[], metavar="KEY=VALUE",
-                        help="a constructor option for every method, e.g. --option keep_largest=true "
-                             "--option threshold=0.5 (repeatable; values read as YAML)")
-    add_threads_option(parser)
-    parser.add_argument("--quiet", action="store_true")
-
-
 def parse_options(items: list[str]) -> dict:
     """``["keep_largest=true", "threshold=0.5"]`` -> ``{"keep_largest": True, "threshold": 0.5}``
     (plmlib.train.config.parse_assignment: YAML values)."""
     from plmlib.train.config import parse_assignment
 
     return dict(parse_assignment(item, "--option") for item in items)
-
-
-def run(args: argparse.Namespace) -> int:
-    summary = run_protocol(args.protocol, args.dataset, args.methods, args.out, args.root, args.sequences,
-                           progress=not args.quiet, **parse_options(args.options))
-    print(summary.to_string(index=False))
-    return 0

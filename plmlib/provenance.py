@@ -47,8 +47,9 @@ def provenance() -> dict:
     }
 
 
-#: modules run with ``python -m`` that are a ``plm`` command (their ``__main__`` says so)
-_PLM_COMMANDS = {"plmlib.cli": "plm", "plmlib.train.pretrain": "plm train pretrain",
+#: files of this package that are ``plm`` (``python -m plmlib.cli`` runs ``plmlib/cli/__main__.py``; ``plmlib.cli``:
+#: the single module it was before it became a package), and the stages' modules as the ``plm train`` they run under
+_PLM_COMMANDS = {"plmlib.cli.__main__": "plm", "plmlib.cli": "plm", "plmlib.train.pretrain": "plm train pretrain",
                  "plmlib.train.finetune": "plm train finetune"}
 
 

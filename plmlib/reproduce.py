@@ -1,4 +1,4 @@
-"""``plm reproduce``: the paper's protocol on DAVIS 2016 val for PLM and its variants, resumable, then scored.
+"""The paper's protocol on DAVIS 2016 val for PLM and its variants, resumable, then scored (``plm reproduce``).
 
     plm reproduce --davis-root $PLM_DAVIS_ROOT --variants plm plm_p plm_u --out outputs/davis2016_val \\
                   --results results/davis2016_val
@@ -13,11 +13,10 @@ protocol (plmlib.metrics.evaluate) into ``RESULTS/<variant>/`` with the config (
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from plmlib.io import atomic_write
@@ -103,73 +102,57 @@ def write_timing_csv(timings: list[dict], path: str | Path) -> Path:
     return Path(path)
 
 
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    from plmlib.cli import add_threads_option
-    from plmlib.segmenter import PLM_METHODS
-
-    parser.add_argument("--davis-root", default=None, help="DAVIS 2016 root (default: $PLM_DAVIS_ROOT)")
-    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(PLM_METHODS))
-    parser.add_argument("--checkpoint", default=None, help="network to fine-tune: a checkpoint or release file, or "
-                        "the name of a shipped model (default: the shipped default, plmlib.model.release.SHIPPED_NAME)")
-    parser.add_argument("--sequences", nargs="+", default=None, help="val sequences (default: all 20)")
-    parser.add_argument("--out", type=Path, default=Path("outputs/davis2016_val"), help="masks, resumable")
-    parser.add_argument("--results", type=Path, default=Path("results/davis2016_val"), help="scores and configs")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--finetune-iterations", type=int, default=None,
-                        help="fine-tuning steps per sequence (default: the network's, "
-                        "plmlib.infer.segmenter.finetune_defaults)")
-    parser.add_argument("--finetune-lr", type=float, default=None,
-                        help="fine-tuning learning rate (default: the network's, "
-                        "plmlib.infer.segmenter.finetune_defaults)")
-    parser.add_argument("--candidates", nargs="+", default=[], metavar="KEY=VALUE",
-                        help="CandidateConfig fields for every variant, e.g. box_threshold=0.3 motion=flow")
-    parser.add_argument("--threshold", type=float, default=None,
-                        help="slides (h) for every variant (default: plmlib.infer.segmenter.PLM_THRESHOLD)")
-    add_threads_option(parser)
-    parser.add_argument("--no-evaluate", dest="evaluate", action="store_false", help="segment only")
-    parser.add_argument("--quiet", action="store_true")
-
-
-def run(args: argparse.Namespace) -> int:
+def reproduce(davis_root: str | Path | None = None, out: str | Path = "outputs/davis2016_val",
+              results: str | Path = "results/davis2016_val", variants=VARIANTS, *,
+              checkpoint: str | None = None, sequences: list[str] | None = None, device: str = "cpu",
+              finetune_iterations: int | None = None, finetune_lr: float | None = None,
+              candidates: list[str] | None = None, threshold: float | None = None, threads: int | None = None,
+              evaluate: bool = True, progress: bool = True, command: str = "",
+              scored: Callable[[str, object], None] | None = None) -> None:
+    """What ``plm reproduce`` does: check every option (before any fine-tuning), segment the DAVIS 2016 val
+    sequences with each variant into ``out`` (:func:`segment_davis`, resumable), then, with ``evaluate``, score each
+    variant into ``results/<variant>/`` (per-frame CSVs, timing CSV, config with provenance). ``candidates``:
+    ``key=value`` strings of CandidateConfig fields; ``threads`` and ``command`` are recorded in the configs;
+    ``scored(variant, evaluation)`` is called as each variant's scores are written."""
     from plmlib.data.roots import dataset_root
     from plmlib.infer.candidates import CandidateConfig
     from plmlib.infer.segmenter import PLM_THRESHOLD
     from plmlib.io import check_writable_folder
     from plmlib.train.config import apply_overrides
-    from plmlib.metrics.evaluate import evaluate, report, write_csvs
+    from plmlib.metrics.evaluate import evaluate as evaluate_results, write_csvs
     from plmlib.model.release import SHIPPED_NAME, resolve_network, shipped_path
     from plmlib.model.weights import sha256_file
 
-    root = dataset_root("davis2016", args.davis_root)
-    options = {k: v for k, v in (("iterations", args.finetune_iterations), ("lr", args.finetune_lr)) if v is not None}
+    out, results, candidate_items = Path(out), Path(results), list(candidates or [])
+    root = dataset_root("davis2016", davis_root)
+    options = {k: v for k, v in (("iterations", finetune_iterations), ("lr", finetune_lr)) if v is not None}
     options = options or None
     # checked now, not after a fine-tuning
-    check_writable_folder(args.out, "--out")
-    if args.evaluate:
-        check_writable_folder(args.results, "--results")
-    candidates = apply_overrides(CandidateConfig(), args.candidates, option="--candidates")
-    if args.threshold is not None and not 0.0 < args.threshold < 1.0:
-        raise ValueError(f"--threshold must be between 0 and 1, got {args.threshold}")
-    timings = segment_davis(root, args.out, args.variants, args.checkpoint, args.sequences, args.device,
-                            finetune_options=options, progress=not args.quiet, candidates=candidates,
-                            threshold=args.threshold)
-    if not args.evaluate:
-        return 0
-    for variant in args.variants:
-        evaluation = evaluate(args.out / variant, root, split="val", sequences=args.sequences,
-                              progress=not args.quiet)
-        target = args.results / variant
+    check_writable_folder(out, "--out")
+    if evaluate:
+        check_writable_folder(results, "--results")
+    candidate_config = apply_overrides(CandidateConfig(), candidate_items, option="--candidates")
+    if threshold is not None and not 0.0 < threshold < 1.0:
+        raise ValueError(f"--threshold must be between 0 and 1, got {threshold}")
+    timings = segment_davis(root, out, variants, checkpoint, sequences, device,
+                            finetune_options=options, progress=progress, candidates=candidate_config,
+                            threshold=threshold)
+    if not evaluate:
+        return
+    for variant in variants:
+        evaluation = evaluate_results(out / variant, root, split="val", sequences=sequences, progress=progress)
+        target = results / variant
         write_csvs(evaluation, target, per_frame=True)
         write_timing_csv([t for t in timings if t["method"] == variant], target / "timing.csv")
         save_config(target / "config.yaml", {
-            "variant": variant, "checkpoint": args.checkpoint or f"shipped release ({SHIPPED_NAME})",
-            "checkpoint_sha256": sha256_file(resolve_network(args.checkpoint) if args.checkpoint else shipped_path()),
-            "dataset": "DAVIS 2016 val, 480p", "sequences": args.sequences or "all 20", "device": args.device,
-            "threads": args.threads, "finetune": options or "defaults",
-            "candidates": args.candidates or "defaults",
-            "threshold": PLM_THRESHOLD if args.threshold is None else args.threshold,
-            "segmenter": variant_settings(variant, options, candidates, args.threshold, args.checkpoint),
-            "command": " ".join(["plm", "reproduce", *sys.argv[2:]]),
+            "variant": variant, "checkpoint": checkpoint or f"shipped release ({SHIPPED_NAME})",
+            "checkpoint_sha256": sha256_file(resolve_network(checkpoint) if checkpoint else shipped_path()),
+            "dataset": "DAVIS 2016 val, 480p", "sequences": sequences or "all 20", "device": device,
+            "threads": threads, "finetune": options or "defaults",
+            "candidates": candidate_items or "defaults",
+            "threshold": PLM_THRESHOLD if threshold is None else threshold,
+            "segmenter": variant_settings(variant, options, candidate_config, threshold, checkpoint),
+            "command": command,
         })
-        print(f"{variant}:\n{report(evaluation, 'val')}")
-    return 0
+        if scored is not None:
+            scored(variant, evaluation)

@@ -1,4 +1,5 @@
-"""``plm segment``: segment any video from its first-frame mask and write DAVIS PNGs and an overlay video.
+"""Segment any video from its first-frame mask and write DAVIS PNGs and an overlay video: ``plm segment``
+(:func:`segment_file`; the command line is :mod:`plmlib.cli.segment`).
 
     plm segment VIDEO --mask FIRST_MASK.png --out DIR [--method plm_grabcut|plm|plm_p|plm_u|bvs|flow|...]
                       [--checkpoint MODEL.pt] [--device cpu|cuda] [--no-finetune]
@@ -12,7 +13,6 @@ fresh ``small`` model with the hed encoder weights, fine-tuned on the first fram
 
 from __future__ import annotations
 
-import argparse
 import json
 import zipfile
 import time
@@ -25,7 +25,7 @@ from plmlib.data import Sequence, load_video
 from plmlib.io import (FrameError, atomic_folder, atomic_write, check_writable_folder, write_mask,
                        write_overlay_video)
 from plmlib.provenance import save_config
-from plmlib.segmenter import (DEFAULT_METHOD, METHODS, PLM_METHODS, check_first_mask, create_segmenter,
+from plmlib.segmenter import (DEFAULT_METHOD, PLM_METHODS, check_first_mask, create_segmenter,
                               segment_video)
 
 
@@ -147,34 +147,6 @@ def plm_options(checkpoint: str | Path | None = None, device: str | None = None,
     return options
 
 
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("video", type=Path, help="a folder of frames (jpg/png) or a video file (mp4/avi)")
-    parser.add_argument("--mask", required=True, type=Path,
-                        help="the first frame's mask (PNG id map; several ids = several objects)")
-    parser.add_argument("--out", required=True, type=Path, help="output folder for <frame>.png masks and overlay.mp4")
-    parser.add_argument("--method", default=DEFAULT_METHOD, choices=sorted(METHODS),
-                        help=f"segmentation method (default {DEFAULT_METHOD}: our best PLM; fine-tunes first)")
-    parser.add_argument("--force", action="store_true",
-                        help="replace a finished plm segment run in --out (only once the new run completes)")
-    parser.add_argument("--no-overlay", action="store_true", help="do not write overlay.mp4")
-    parser.add_argument("--fps", type=float, default=10.0, help="frame rate of the overlay video")
-    plm = parser.add_argument_group(f"PLM methods ({', '.join(PLM_METHODS)})")
-    plm.add_argument("--checkpoint", default=None,
-                     help="plmlib checkpoint or release to start from, or a shipped model's name (plmlib/weights/; "
-                          "default: the shipped default release; "
-                          "'none': a fresh 'small' model with hed encoder weights, fine-tuned on the first frame)")
-    plm.add_argument("--device", default=None, help="cpu, cuda, mps (default: cuda > mps > cpu)")
-    plm.add_argument("--no-finetune", action="store_true", help="do not fine-tune on the first frame")
-    plm.add_argument("--finetune-iterations", type=int, default=None, help="fine-tuning steps (default: the shipped "
-                          "model's, 100 from another checkpoint, 150 for a fresh model: "
-                          "plmlib.infer.segmenter.finetune_defaults)")
-    plm.add_argument("--candidates", nargs="+", default=[], metavar="KEY=VALUE",
-                     help="CandidateConfig fields (plmlib.infer.candidates), e.g. visual_tracker=csrt motion=flow")
-    from plmlib.cli import add_threads_option
-
-    add_threads_option(parser)  # the thread count changes the fine-tuning's float sums: set it to repeat a run
-
-
 def check_out_folder(out: Path, force: bool) -> None:
     """Before any work: ``--out`` must be new, empty, or (with ``--force``) a finished ``plm segment`` run, which
     the new run replaces when it completes. A folder holding anything else is never cleared."""
@@ -190,36 +162,34 @@ def check_out_folder(out: Path, force: bool) -> None:
                               "(replaced only when the new run completes) or choose a new folder")
 
 
-def run(args: argparse.Namespace) -> int:
-    # every cheap check first, before any fine-tuning
-    if not args.fps > 0:
-        raise ValueError(f"--fps must be a positive frame rate, got {args.fps}")
+def segment_file(video: str | Path, mask: str | Path, out: str | Path, *, method: str = DEFAULT_METHOD,
+                 force: bool = False, overlay: bool = True, fps: float = 10.0, checkpoint: str | None = None,
+                 device: str | None = None, finetune: bool = True, finetune_iterations: int | None = None,
+                 candidates: list[str] | None = None, threads: int | None = None) -> dict:
+    """What ``plm segment`` does: segment the video file or frames folder ``video`` from its first-frame ``mask``
+    into ``out`` (:func:`segment_sequence`), every cheap check first (the options, ``out``, the mask against the
+    frames), before any fine-tuning. ``checkpoint``, ``device``, ``finetune``, ``finetune_iterations`` and
+    ``candidates`` apply to the PLM methods only; ``threads`` is recorded in the config. Returns the timing."""
+    video, mask, out = Path(video), Path(mask), Path(out)
+    candidates = list(candidates or [])
+    if not fps > 0:
+        raise ValueError(f"--fps must be a positive frame rate, got {fps}")
     options = {}
-    if args.method in PLM_METHODS:
-        if args.checkpoint is not None and args.checkpoint.lower() != "none":
+    if method in PLM_METHODS:
+        if checkpoint is not None and checkpoint.lower() != "none":
             from plmlib.model.release import resolve_network
 
-            path = resolve_network(args.checkpoint)  # a file, or a shipped model's name: else an error naming it
+            path = resolve_network(checkpoint)  # a file, or a shipped model's name: else an error naming it
             if not zipfile.is_zipfile(path):  # torch files are zip archives: a cheap check before any work
                 raise ValueError(f"--checkpoint {path}: not a plmlib checkpoint or release (not a torch file)")
-        options = plm_options(args.checkpoint, args.device, not args.no_finetune, args.finetune_iterations,
-                              args.candidates)
-    elif args.checkpoint is not None or args.no_finetune or args.finetune_iterations is not None or args.candidates:
+        options = plm_options(checkpoint, device, finetune, finetune_iterations, candidates)
+    elif checkpoint is not None or not finetune or finetune_iterations is not None or candidates:
         raise ValueError(f"--checkpoint, --no-finetune, --finetune-iterations and --candidates apply to "
-                         f"{', '.join(PLM_METHODS)}, not to {args.method}")
-    check_out_folder(args.out, args.force)
-    sequence = load_video(args.video, first_mask=args.mask)
+                         f"{', '.join(PLM_METHODS)}, not to {method}")
+    check_out_folder(out, force)
+    sequence = load_video(video, first_mask=mask)
     if len(sequence) < 2:
-        raise FrameError(f"{args.video}: {len(sequence)} frame(s): propagation needs at least 2")
-    check_first_mask(sequence.first_mask, sequence.size, str(args.mask))
-    config = {"video": str(args.video), "mask": str(args.mask), "method": args.method, "threads": args.threads,
-              **options}
-    timing = segment_sequence(sequence, args.out, method=args.method, overlay=not args.no_overlay, fps=args.fps,
-                              config=config, **options)
-    line = (f"{timing['frames']} frames segmented with {args.method} in {timing['seconds']:.1f} s "
-            f"({timing['seconds_per_frame']:.3f} s/frame)")
-    if "finetune_seconds" in timing:
-        line += (f"; fine-tuning {timing['finetune_seconds']:.1f} s, then per frame: network "
-                 f"{timing['network_seconds_per_frame']:.3f} s, rest {timing['rest_seconds_per_frame']:.3f} s")
-    print(f"{line}; masks{'' if args.no_overlay else ' and overlay.mp4'} in {args.out}")
-    return 0
+        raise FrameError(f"{video}: {len(sequence)} frame(s): propagation needs at least 2")
+    check_first_mask(sequence.first_mask, sequence.size, str(mask))
+    config = {"video": str(video), "mask": str(mask), "method": method, "threads": threads, **options}
+    return segment_sequence(sequence, out, method=method, overlay=overlay, fps=fps, config=config, **options)

@@ -22,7 +22,6 @@ blue there); for the JumpCut error the lowest is best. Our columns come from ``<
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -252,18 +251,3 @@ def write_tables(results: str | Path = RESULTS, out: str | Path = TABLES,
             tmp.write_text(caption + "\n\n" + to_markdown(table, lower_is_better=True, digits=2, published=published))
         written += [out / f"{name}.csv", out / f"{name}.md"]
     return written
-
-
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--results", type=Path, default=RESULTS, help="folder of <method>/per_sequence_results.csv")
-    parser.add_argument("--results-hed", type=Path, default=RESULTS_HED,
-                        help="the paper-architecture network's results, for the encoder table")
-    parser.add_argument("--protocol-results", type=Path, default=JUMPCUT_PROTOCOL,
-                        help="folder of <method>.csv written by plm protocol jumpcut")
-    parser.add_argument("--out", type=Path, default=TABLES, help="where the tables go")
-
-
-def run(args: argparse.Namespace) -> int:
-    for path in write_tables(args.results, args.out, args.protocol_results, args.results_hed):
-        print(path)
-    return 0

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from plmlib.cli.download import main as download_main
 from plmlib.data import download as dl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -205,7 +206,7 @@ def md5(data: bytes) -> str:
 
 
 def run_cli(names: tuple[str, ...], *args: str) -> int:
-    return dl.main([*args, "--quiet"], names=names, script="test")
+    return download_main([*args, "--quiet"], names=names, script="test")
 
 
 def leftovers(dest: Path) -> list[str]:
@@ -578,7 +579,7 @@ def test_scripts_run(script, tmp_path, monkeypatch, capsys):
 
 
 def test_list_shows_every_url_and_checksum(capsys):
-    assert dl.main(["--list"]) == 0
+    assert download_main(["--list"]) == 0
     out = capsys.readouterr().out
     for resource in dl.RESOURCES:
         assert all(url in out for url in resource.urls)
@@ -622,8 +623,8 @@ def test_the_offline_hint_of_the_general_command_names_the_dataset(tmp_path, cap
     port = server.server_address[1]
     server.shutdown()
     server.server_close()
-    code = dl.main(["davis2016", "--dest", str(tmp_path / "data"), "--url", f"http://127.0.0.1:{port}/x.zip",
-                    "--retries", "1", "--quiet"], script="plm download")
+    code = download_main(["davis2016", "--dest", str(tmp_path / "data"), "--url", f"http://127.0.0.1:{port}/x.zip",
+                               "--retries", "1", "--quiet"], script="plm download")
     assert code == 1
     assert "plm download davis2016 --archive /path/to/DAVIS-data.zip" in capsys.readouterr().err
 

@@ -14,6 +14,8 @@ def test_provenance_names_the_command_as_typed(monkeypatch):
     package = Path(plmlib.__file__).parent
     monkeypatch.setattr(sys, "argv", [str(package / "cli.py"), "ablation", "--threads", "1"])  # python -m plmlib.cli
     assert provenance()["command"] == "plm ablation --threads 1"
+    monkeypatch.setattr(sys, "argv", [str(package / "cli" / "__main__.py"), "tables"])  # python -m plmlib.cli (a package)
+    assert provenance()["command"] == "plm tables"
     monkeypatch.setattr(sys, "argv", ["/usr/local/bin/plm", "tables"])
     assert provenance()["command"] == "plm tables"
     monkeypatch.setattr(sys, "argv", [str(package / "train" / "pretrain.py"), "--config", "c.yaml"])

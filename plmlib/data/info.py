@@ -1,11 +1,10 @@
-"""``plm info``: what a dataset root or a video holds (sequences, frames, sizes, masks, attributes)."""
+"""What a dataset root or a video holds (sequences, frames, sizes, masks, attributes)."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from plmlib.data.davis import SPLITS, Davis2016
+from plmlib.data.davis import Davis2016
 from plmlib.io import open_video
 
 
@@ -25,13 +24,3 @@ def describe(path: str | Path, split: str = "all") -> list[str]:
     video = open_video(path)
     height, width = video.size
     return [f"{path}: {len(video)} frames of {width}x{height} ({type(video).__name__})"]
-
-
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", type=Path, help="a dataset root (DAVIS 2016 layout), a frames folder or a video file")
-    parser.add_argument("--split", default="all", choices=SPLITS, help="DAVIS split to list (default all)")
-
-
-def run(args: argparse.Namespace) -> int:
-    print("\n".join(describe(args.path, args.split)))
-    return 0

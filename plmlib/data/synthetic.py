@@ -23,7 +23,6 @@ clutter         BC, EA      a panning background crowded with blobs of the objec
 
 from __future__ import annotations
 
-import argparse
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -307,7 +306,7 @@ def _write_layout(root: Path, val, train, n_frames: int, size: tuple[int, int], 
 
 
 # ---------------------------------------------------------------------------------------------
-# plm synth
+# sizes and scenario lists as the command line gives them (plm synth, plm demo)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -316,18 +315,8 @@ def parse_size(text: str) -> tuple[int, int]:
     try:
         width, height = (int(v) for v in text.lower().split("x"))
     except ValueError as err:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 256x144, got {text!r}") from err
+        raise ValueError(f"expected WIDTHxHEIGHT such as 256x144, got {text!r}") from err
     return height, width
-
-
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", required=True, type=Path, help="dataset folder to write (DAVIS 2016 layout)")
-    parser.add_argument("--scenarios", default="all", help=f"comma-separated, or 'all': {', '.join(SCENARIOS)}")
-    parser.add_argument("--train", default="", help="scenarios to also write as a train split ('all' for every one)")
-    parser.add_argument("--frames", type=int, default=24, help="frames per video (default 24)")
-    parser.add_argument("--size", type=parse_size, default=DEFAULT_SIZE, help="WIDTHxHEIGHT (default 256x144)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
 
 
 def scenario_list(text: str) -> list[str]:
@@ -339,13 +328,3 @@ def scenario_list(text: str) -> list[str]:
     if unknown:
         raise ValueError(f"unknown scenario {unknown[0]!r} (expected one of {', '.join(SCENARIOS)})")
     return names
-
-
-def run(args: argparse.Namespace) -> int:
-    val, train = scenario_list(args.scenarios), scenario_list(args.train)
-    root = write_dataset(
-        args.out, val=val, train=train, n_frames=args.frames, size=args.size, seed=args.seed, overwrite=args.overwrite
-    )
-    print(f"wrote {len(val)} val and {len(train)} train synthetic videos to {root} (DAVIS 2016 layout)")
-    print(f"read them with: plmlib.data.Davis2016({str(root)!r}, split='val')")
-    return 0

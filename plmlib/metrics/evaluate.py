@@ -1,4 +1,4 @@
-"""Score a folder of result masks against a DAVIS dataset, and the ``plm evaluate`` command.
+"""Score a folder of result masks against a DAVIS dataset (``plm evaluate``: :mod:`plmlib.cli.evaluate`).
 
 The protocol is the official DAVIS one (Perazzi et al., CVPR 2016; ``davis2017-evaluation``, semi-supervised task):
 
@@ -20,7 +20,6 @@ by sequence (``<sequence>_<k>`` for each object of a multi-object sequence, as t
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import csv
 import io
@@ -34,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from plmlib.io import atomic_write, check_writable_folder, read_mask
+from plmlib.io import atomic_write, read_mask
 from plmlib.metrics.contour import contour_accuracy
 from plmlib.metrics.region import region_similarity
 from plmlib.metrics.statistics import dataset_mean, statistics
@@ -423,7 +422,7 @@ def report(evaluation: Evaluation, split: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# CLI
+# Defaults of evaluate()
 # --------------------------------------------------------------------------------------------------------------
 
 
@@ -444,37 +443,3 @@ def _worker_count(workers: int | None) -> int:
         except AttributeError:  # pragma: no cover - not Linux
             return os.cpu_count() or 1
     return workers
-
-
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--results", required=True, help="folder of result masks: RESULTS/<sequence>/<frame>.png")
-    parser.add_argument(
-        "--davis-root", default=None, help=f"DAVIS dataset root (default: ${DAVIS_ROOT_ENV})"
-    )
-    parser.add_argument("--set", dest="split", default="val", choices=["val", "train", "all"], help="split to score (default: val)")
-    parser.add_argument("--sequences", default=None, help="comma-separated sequence names (overrides --set)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
-    parser.add_argument("--no-t", dest="temporal", action="store_false", help="skip the temporal stability T (the larger part of the time)")
-    parser.add_argument("--out", default=None, help="folder for the CSVs (default: the results folder)")
-    parser.add_argument("--per-frame", action="store_true", help=f"also write {PER_FRAME_CSV}")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def run(args: argparse.Namespace) -> int:
-    sequences = [s.strip() for s in args.sequences.split(",") if s.strip()] if args.sequences else None
-    out_dir = Path(args.out) if args.out else Path(args.results)
-    check_writable_folder(out_dir, "--out")  # before the evaluation, not after it
-    evaluation = evaluate(
-        args.results,
-        args.davis_root,
-        split=args.split,
-        sequences=sequences,
-        workers=args.workers,
-        temporal=args.temporal,
-        progress=not args.quiet,
-    )
-    print(report(evaluation, ",".join(sequences) if sequences else args.split))  # shown even if writing fails
-    written = write_csvs(evaluation, out_dir, per_frame=args.per_frame)
-    for path in written:
-        print(f"written: {path}")
-    return 0

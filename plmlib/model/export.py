@@ -1,8 +1,8 @@
-"""``plm release RUN_DIR``: export a training run's ``model.pt`` as a release file (:mod:`plmlib.model.release`), with
-the whole training lineage that made it as provenance.
+"""Export a training run's ``model.pt`` as a release file (:mod:`plmlib.model.release`), with the whole training
+lineage that made it as provenance: :func:`release_run`, which ``plm release RUN_DIR`` runs.
 
 Its own module because it reads a training checkpoint (:mod:`plmlib.model.checkpoint`) and writes a release, and
-the checkpoint reader also reads releases: kept apart, neither of those two modules imports the other's command.
+the checkpoint reader also reads releases: kept apart, neither of those two modules imports the other.
 """
 
 from __future__ import annotations
@@ -69,21 +69,16 @@ def training_lineage(run_dir: str | Path) -> list[dict[str, Any]]:
         run = parent_run
 
 
-def configure_parser(parser) -> None:
-    parser.add_argument("run", type=Path, help="a training run folder (config.yaml and model.pt, from plm train)")
-    parser.add_argument("--out", type=Path, default=shipped_path(), help="release file to write "
-                        "(default: the default that ships, plmlib.model.release.SHIPPED_NAME)")
-    parser.add_argument("--description", default="", help="one line saying what the model is")
-
-
-def run(args) -> int:
-    source = args.run / "model.pt"
+def release_run(run: str | Path, out: str | Path | None = None, description: str = "") -> tuple[Path, dict]:
+    """Export ``run/model.pt`` (a training run folder, from ``plm train``) as a release file at ``out`` (default:
+    the default that ships, :func:`plmlib.model.release.shipped_path`), with its training lineage, the git SHA and
+    the checkpoint's sha256 as provenance. Returns the release's path and that provenance."""
+    run = Path(run)
+    out = shipped_path() if out is None else Path(out)
+    source = run / "model.pt"
     if not source.is_file():
         raise FileNotFoundError(f"{source}: no model.pt in the run folder (has the run finished?)")
-    provenance = {"name": args.out.stem, "description": args.description,
-                  "training": training_lineage(args.run), "exported_by": "plm release",
+    provenance = {"name": out.stem, "description": description,
+                  "training": training_lineage(run), "exported_by": "plm release",
                   "exported_at_git_sha": git_sha(), "source_checkpoint_sha256": sha256_file(source)}
-    path = export_release(load_checkpoint(source), args.out, provenance=provenance)
-    print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB) from {source}: "
-          f"{len(provenance['training'])} training stage(s)")
-    return 0
+    return export_release(load_checkpoint(source), out, provenance=provenance), provenance

@@ -151,13 +151,17 @@ def _child(spec: dict[str, Any]) -> dict[str, Any]:
             "backward_s": times[-1][1], "optimizer_s": times[-1][2], "threads": torch.get_num_threads()}
 
 
+#: the subprocess of measure_training_memory: one spec in (JSON, argv[1]), one line of JSON out
+_CHILD = "import json, sys; from plmlib.model.memory import _child; print(json.dumps(_child(json.loads(sys.argv[1]))))"
+
+
 def measure_training_memory(config: PLMConfig | str, batch_size: int, optimizer: str = "adam", steps: int = 2,
                             timeout: float = 600) -> dict[str, Any]:
     """Measured peak of a training step in a fresh subprocess (see the module docstring). Keys: peak_rss,
     baseline_rss, net (bytes), forward_s, backward_s, optimizer_s (seconds of the last step)."""
     config = resolve_config(config)
     spec = {"config": config.to_dict(), "batch_size": batch_size, "optimizer": optimizer, "steps": steps}
-    proc = subprocess.run([sys.executable, "-m", "plmlib.model.memory", "--child", json.dumps(spec)],
+    proc = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(spec)],
                           capture_output=True, text=True, timeout=timeout, env=dict(os.environ))
     if proc.returncode != 0:
         raise RuntimeError(f"memory measurement failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -270,10 +274,3 @@ def write_report(rows: list[dict[str, Any]], out_dir: str | Path, notes: str = "
         lines += ["## Notes", "", notes.strip(), ""]
     md_path.write_text("\n".join(lines))
     return csv_path, md_path
-
-
-if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        print(json.dumps(_child(json.loads(sys.argv[2]))))
-    else:
-        sys.exit("usage: python -m plmlib.model.memory --child SPEC  (see benchmarks/bench_memory.py)")

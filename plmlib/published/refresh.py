@@ -1,6 +1,6 @@
 """Rebuild the published-number tables of this package from the developers' ``shared/`` folder.
 
-    python -m plmlib.published.refresh ../shared
+    plm published refresh ../shared
 
 Copies the slides' tables (``shared/paper/*.csv``, transcribed from the authors' slides) and converts the
 official DAVIS 2016 leaderboard data (``shared/data/davis2016_leaderboard``: per-frame J and F of published
@@ -13,13 +13,18 @@ import csv
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
 
-def refresh(shared: Path) -> None:
+#: the developers' shared/ folder beside the checkout (``plm published refresh``'s default)
+DEFAULT_SHARED = HERE.parents[2] / "shared"
+
+
+def refresh(shared: Path = DEFAULT_SHARED) -> None:
+    """Copy the slides' tables and convert the leaderboard data of ``shared`` into this package's CSVs."""
+    shared = Path(shared)
     (HERE / "paper").mkdir(exist_ok=True)
     for table in sorted((shared / "paper").glob("*.csv")):
         shutil.copyfile(table, HERE / "paper" / table.name)
@@ -47,7 +52,3 @@ def refresh(shared: Path) -> None:
         for method in summary["techniques"]:
             writer.writerow([method, *(summary[method].get(c, "") for c in columns)])
         writer.writerow(["ground_truth", "", "", "", "", "", "", summary["Tgt"]])
-
-
-if __name__ == "__main__":
-    refresh(Path(sys.argv[1] if len(sys.argv) > 1 else HERE.parents[2] / "shared"))

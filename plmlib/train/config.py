@@ -355,3 +355,49 @@ def load_config(path: str | Path, stage: str) -> PretrainConfig | FinetuneConfig
     d = yaml.safe_load(Path(path).read_text())
     d = d.get("config", d)
     return (PretrainConfig if stage == "pretrain" else FinetuneConfig).from_dict(d)
+
+
+def stage_config(stage: str, *, profile: str = "smoke", config_file: str | Path | None = None,
+                 iterations: int | None = None, batch_size: int | None = None, out: str | None = None,
+                 lr: float | None = None, preset: str | None = None, checkpoint: str | None = None,
+                 data_root: str | None = None, device: str | None = None, resume: str | None = None,
+                 seed: int | None = None, threads: int | None = None, progress: bool = True,
+                 sequence: str | None = None, split: str | None = None,
+                 assignments: list[str] | None = None) -> PretrainConfig | FinetuneConfig:
+    """The config of a training ``stage`` (``pretrain`` or ``finetune``) as ``plm train`` builds it: from the
+    profile (or ``config_file``), then each option given (None: the config's own), then ``assignments``
+    (``section.field=value`` strings, :func:`apply_overrides`). ``sequence`` and ``split`` apply to fine-tuning."""
+    if config_file:
+        config = load_config(config_file, stage)
+    else:
+        config = pretrain_profile(profile) if stage == "pretrain" else finetune_profile(profile)
+    simple = {"iterations": iterations, "batch_size": batch_size}
+    for name, value in simple.items():
+        if value is not None:
+            setattr(config, name, value)
+    if out:
+        config.run.out_dir = out
+    if lr is not None:
+        config.optim.lr = lr
+    if preset:
+        config.model.preset, config.model.checkpoint = preset, None
+    if checkpoint:
+        config.model.checkpoint = checkpoint
+    if data_root:
+        config.data.root = data_root
+    if device:
+        config.run.device = device
+    if resume:
+        config.run.resume = resume
+    if seed is not None:
+        config.run.seed = seed
+    if threads is not None:  # recorded in the config (plm main has applied it already)
+        config.run.threads = threads
+    if not progress:
+        config.run.progress = False
+    if stage == "finetune":
+        if sequence:
+            config.sequence = sequence
+        if split:
+            config.data.split = split
+    return apply_overrides(config, list(assignments or []))

@@ -175,3 +175,26 @@ def first_frame_fit(net: PLMNet, sequence: Sequence, frames: list[int] | tuple[i
                      "J": jaccard(probability >= threshold, truth)})
     net.train(was_training)
     return rows
+
+
+def finetune_with_fit(config: FinetuneConfig, eval_frames: list[int] | tuple[int, ...] = (0,)) -> tuple[str, list[dict]]:
+    """What ``plm train finetune`` does: :func:`finetune` on the config's sequence, with J of ``eval_frames``
+    (:func:`first_frame_fit`) before and after, written to ``OUT/fit.csv``. Returns the sequence's name and those
+    rows (sequence, frame, J_before, J_after)."""
+    import csv
+
+    sequence = pick_sequence(config)
+    bad = [f for f in eval_frames if not 0 <= f < len(sequence)]
+    if bad:
+        raise ValueError(f"--eval-frames {bad} outside {sequence.name}'s {len(sequence)} frames")
+    before = first_frame_fit(build_net(config.model), sequence, list(eval_frames), config.pairs)
+    net = finetune(config, sequence)
+    after = first_frame_fit(net, sequence, list(eval_frames), config.pairs)
+    out = Path(config.run.out_dir)
+    rows = [{"sequence": b["sequence"], "frame": b["frame"], "J_before": round(b["J"], 4),
+             "J_after": round(a["J"], 4)} for b, a in zip(before, after)]
+    with (out / "fit.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return sequence.name, rows

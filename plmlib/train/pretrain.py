@@ -334,3 +334,19 @@ def pretrain(config: PretrainConfig | None = None) -> PLMNet:
         if ddp.initialised_here:
             dist.destroy_process_group()
     return net
+
+
+def pretrain_with_curve(config: PretrainConfig, plot: str | Path | None = None) -> Path | None:
+    """What ``plm train pretrain`` does: :func:`pretrain`, then (main process only) the loss curve drawn from
+    ``OUT/loss.csv`` into ``plot`` (default ``OUT/loss.png``), the feature-pool refreshes marked. Returns the
+    curve's path, or None where none was drawn (another process of a distributed run, or no loss.csv)."""
+    from .checkpointing import plot_loss
+
+    net = pretrain(config)
+    out = Path(config.run.out_dir)
+    if int(os.environ.get("RANK", "0")) != 0 or not (out / "loss.csv").is_file():
+        return None
+    device = next(net.parameters()).device
+    every = config.cache.refresh_every if use_feature_cache(config.cache, net, device) else 0
+    return plot_loss(out / "loss.csv", plot or out / "loss.png", title=f"pre-training loss ({config.profile} profile)",
+                     marks=list(range(every, config.iterations, every)) if every else [])

@@ -10,13 +10,12 @@ BVS and JMP drift into the background). Two products, both read from results:
 - :func:`comparison_table`: per-sequence J and F of our baselines beside the paper's table (HVS, NLC, JMP,
   SEA, BVS, PLM, PLM_P, two decimals as printed) and the leaderboard's BVS (three decimals).
 
-    python -m plmlib.viz.drift     # figures/02_davis_drift_{drift-chicane,bmx-trees}.png (notebook 02 draws them too) and
-                                   # results/davis2016_val/baselines_vs_published.csv
+    plm figures drift     # figures/02_davis_drift_{drift-chicane,bmx-trees}.png (notebook 02 draws them too) and
+                          # results/davis2016_val/baselines_vs_published.csv  (save_drift_outputs)
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pandas as pd
@@ -112,18 +111,14 @@ def comparison_table(results: str | Path = RESULTS, ours: tuple[str, ...] = OURS
     return table[["sequence", "measure", *ours, "BVS_leaderboard", *published]].round(3)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Drift figures and the table of our baselines against the published ones.")
-    parser.add_argument("--sequence", action="append", help="DAVIS 2016 val sequence (repeatable; default drift-chicane, bmx-trees)")
-    parser.add_argument("--results", default=str(RESULTS), help="folder with <method>/per_frame_results.csv")
-    args = parser.parse_args(argv)
-    for sequence in args.sequence or ["drift-chicane", "bmx-trees"]:
-        print(save_drift_figure(sequence, results=args.results))
-    table_path = Path(args.results) / "baselines_vs_published.csv"
-    comparison_table(args.results).to_csv(table_path, index=False)
-    print(table_path)
-    return 0
+DRIFT_SEQUENCES = ("drift-chicane", "bmx-trees")  # where the traditional methods drift (plm figures drift)
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def save_drift_outputs(sequences: list[str] | tuple[str, ...] = DRIFT_SEQUENCES,
+                       results: str | Path = RESULTS) -> list[Path]:
+    """The drift figure of each sequence (:func:`save_drift_figure`), then the comparison table as
+    ``results/baselines_vs_published.csv``; returns the files written, in that order."""
+    written = [save_drift_figure(sequence, results=results) for sequence in sequences]
+    table_path = Path(results) / "baselines_vs_published.csv"
+    comparison_table(results).to_csv(table_path, index=False)
+    return [*written, table_path]

@@ -1,4 +1,4 @@
-"""Figures of the reproduction (issue 9), drawn from ``results/`` and, for the qualitative grid, from masks on disk.
+"""Figures of the reproduction, drawn from ``results/`` and, for the qualitative grid, from masks on disk.
 
 - :func:`per_sequence_bars`: per-sequence J (or F) of ours beside the paper's (slides: "Quantitative results").
 - :func:`qualitative_grid`: input, ground truth and ours on a few frames of the paper's success and failure cases
@@ -6,12 +6,11 @@
 - :func:`j_per_frame_figures`: J against frame index, ours (PLM, PLM_P, our PLM + GrabCut, BVS) with the
   leaderboard's published curves (:func:`plmlib.viz.drift.drift_figure`).
 
-    python -m plmlib.viz.results --davis-root $PLM_DAVIS_ROOT --masks outputs/davis2016_val   # writes figures/results_*.png
+    plm figures results --davis-root $PLM_DAVIS_ROOT --masks outputs/davis2016_val   # figures/results_*.png (save_figures)
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -113,19 +112,3 @@ def save_figures(results: str | Path = RESULTS, davis_root: str | Path | None = 
         qualitative_grid(davis_root, masks).savefig(path, dpi=110)
         written.append(path)
     return written
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="The reproduction's figures (figures/results_*.png).")
-    parser.add_argument("--results", default=str(RESULTS))
-    parser.add_argument("--davis-root", default=None, help="DAVIS 2016 (for the qualitative grid)")
-    parser.add_argument("--masks", default=None, help="plm reproduce's --out folder (for the qualitative grid)")
-    parser.add_argument("--out", default=str(FIGURES))
-    args = parser.parse_args(argv)
-    for path in save_figures(args.results, args.davis_root, args.masks, args.out):
-        print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,8 +1,12 @@
-"""The ``plm`` command line.
+"""The ``plm`` command line: the only code in plmlib that parses arguments.
 
-Each sub-command lives in the module that owns its concept and exposes two functions:
-``configure_parser(parser)`` adds its arguments and ``run(args) -> int`` executes it.
-Modules are imported only when their command runs, so ``plm --help`` stays fast.
+Every sub-command is one short module of this package (``plmlib/cli/segment.py`` is ``plm segment``, ...) with two
+functions: ``configure_parser(parser)`` adds its arguments and ``run(args) -> int`` executes it. A command module
+reads its arguments, calls the library function that does the work (it takes explicit keyword parameters and can be
+used from Python: :func:`plmlib.segment.segment_file`, :func:`plmlib.metrics.evaluate.evaluate`, ...) and prints
+what the user is told. Library modules never import this package, nor argparse. ``COMMANDS`` maps each command to
+its module, imported only when that command runs, so that ``plm --help`` stays fast. ``python -m plmlib.cli`` is
+``plm``.
 """
 
 from __future__ import annotations
@@ -13,19 +17,21 @@ import sys
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "demo": ("plmlib.demo", "segment an embedded synthetic video end to end (the README's main job)"),
-    "synth": ("plmlib.data.synthetic", "write a synthetic video with ground truth (frames + masks)"),
-    "download": ("plmlib.data.download", "download, verify and unpack a dataset or weights (see data_download/)"),
-    "info": ("plmlib.data.info", "describe a dataset or a video folder (sequences, frames, sizes)"),
-    "notebooks": ("plmlib.course", "execute the notebook course with papermill (profiles smoke, classroom, paper)"),
-    "segment": ("plmlib.segment", "segment a video from its first-frame mask"),
-    "evaluate": ("plmlib.metrics.evaluate", "score a results folder against a dataset (DAVIS protocol)"),
-    "protocol": ("plmlib.protocols", "the JumpCut (transfer 16 ahead) or SegTrack (IoU) protocol for any method"),
-    "ablation": ("plmlib.ablation", "the paper's ablation (structures and inference variants) on DAVIS 2016 val"),
-    "reproduce": ("plmlib.reproduce", "the paper's protocol on DAVIS 2016 val: fine-tune, segment (PLM variants), score"),
-    "release": ("plmlib.model.export", "export a training run's model as a compact release file, with its lineage"),
-    "tables": ("plmlib.tables", "the paper's tables with our numbers beside them (results/tables/, CSV and Markdown)"),
-    "train": ("plmlib.train.cli", "two-stage training: plm train pretrain ... / plm train finetune ..."),
+    "demo": ("plmlib.cli.demo", "segment an embedded synthetic video end to end (the README's main job)"),
+    "synth": ("plmlib.cli.synth", "write a synthetic video with ground truth (frames + masks)"),
+    "download": ("plmlib.cli.download", "download, verify and unpack a dataset or weights (see data_download/)"),
+    "info": ("plmlib.cli.info", "describe a dataset or a video folder (sequences, frames, sizes)"),
+    "notebooks": ("plmlib.cli.notebooks", "execute the notebook course with papermill (profiles smoke, classroom, paper)"),
+    "segment": ("plmlib.cli.segment", "segment a video from its first-frame mask"),
+    "evaluate": ("plmlib.cli.evaluate", "score a results folder against a dataset (DAVIS protocol)"),
+    "protocol": ("plmlib.cli.protocol", "the JumpCut (transfer 16 ahead) or SegTrack (IoU) protocol for any method"),
+    "ablation": ("plmlib.cli.ablation", "the paper's ablation (structures and inference variants) on DAVIS 2016 val"),
+    "reproduce": ("plmlib.cli.reproduce", "the paper's protocol on DAVIS 2016 val: fine-tune, segment (PLM variants), score"),
+    "release": ("plmlib.cli.release", "export a training run's model as a compact release file, with its lineage"),
+    "tables": ("plmlib.cli.tables", "the paper's tables with our numbers beside them (results/tables/, CSV and Markdown)"),
+    "figures": ("plmlib.cli.figures", "the reproduction's figures from results/: plm figures results ... / plm figures drift ..."),
+    "train": ("plmlib.cli.train", "two-stage training: plm train pretrain ... / plm train finetune ..."),
+    "published": ("plmlib.cli.published", "(developers) rebuild plmlib/published/ from the shared/ folder"),
 }
 
 
@@ -104,6 +110,3 @@ def _one_line(err: BaseException) -> str:
         return f"{err.filename}: {err.strerror.lower()}"
     return " ".join(str(err).split()) or type(err).__name__
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -9,18 +9,18 @@
 Every option of the stage configs is reachable with ``--set section.field=value`` (YAML values), e.g.
 ``--set pairs.context=2.0 --set model.overrides='{fc_widths: [1024, 1024]}'``; ``--config file.yaml`` starts from a
 saved config instead of a profile. The config actually used is saved as OUT/config.yaml with the git commit.
+The work: :func:`plmlib.train.config.stage_config`, :func:`plmlib.train.pretrain.pretrain_with_curve`,
+:func:`plmlib.train.finetune.finetune_with_fit`.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
 from plmlib.cli import add_threads_option
-
-from .config import PROFILE_NAMES, apply_overrides, finetune_profile, load_config, pretrain_profile
+from plmlib.train.config import PROFILE_NAMES, stage_config
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -59,41 +59,12 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 def build_config(args: argparse.Namespace):
     """The stage config from a profile or --config, then the explicit options, then --set."""
-    stage = args.stage
-    if args.config:
-        config = load_config(args.config, stage)
-    else:
-        config = pretrain_profile(args.profile) if stage == "pretrain" else finetune_profile(args.profile)
-    simple = {"iterations": args.iterations, "batch_size": args.batch_size}
-    for name, value in simple.items():
-        if value is not None:
-            setattr(config, name, value)
-    if args.out:
-        config.run.out_dir = args.out
-    if args.lr is not None:
-        config.optim.lr = args.lr
-    if args.preset:
-        config.model.preset, config.model.checkpoint = args.preset, None
-    if args.checkpoint:
-        config.model.checkpoint = args.checkpoint
-    if args.data_root:
-        config.data.root = args.data_root
-    if args.device:
-        config.run.device = args.device
-    if args.resume:
-        config.run.resume = args.resume
-    if args.seed is not None:
-        config.run.seed = args.seed
-    if args.threads is not None:  # recorded in the config (plm main has applied it already)
-        config.run.threads = args.threads
-    if args.no_progress:
-        config.run.progress = False
-    if stage == "finetune":
-        if args.sequence:
-            config.sequence = args.sequence
-        if args.split:
-            config.data.split = args.split
-    return apply_overrides(config, args.assignments)
+    return stage_config(args.stage, profile=args.profile, config_file=args.config, iterations=args.iterations,
+                        batch_size=args.batch_size, out=args.out, lr=args.lr, preset=args.preset,
+                        checkpoint=args.checkpoint, data_root=args.data_root, device=args.device,
+                        resume=args.resume, seed=args.seed, threads=args.threads, progress=not args.no_progress,
+                        sequence=getattr(args, "sequence", None), split=getattr(args, "split", None),
+                        assignments=args.assignments)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -104,43 +75,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_pretrain(config, args) -> int:
-    import os
+    from plmlib.train.pretrain import pretrain_with_curve
 
-    from .checkpointing import plot_loss
-    from .pretrain import pretrain, use_feature_cache
-
-    net = pretrain(config)
-    out = Path(config.run.out_dir)
-    if int(os.environ.get("RANK", "0")) == 0 and (out / "loss.csv").is_file():
-        device = next(net.parameters()).device
-        every = config.cache.refresh_every if use_feature_cache(config.cache, net, device) else 0
-        png = plot_loss(out / "loss.csv", args.plot or out / "loss.png",
-                        title=f"pre-training loss ({config.profile} profile)",
-                        marks=list(range(every, config.iterations, every)) if every else [])
+    png = pretrain_with_curve(config, args.plot)
+    if png is not None:
+        out = Path(config.run.out_dir)
         print(f"model: {out / 'model.pt'}\nloss curve: {out / 'loss.csv'}, {png}")
     return 0
 
 
 def _run_finetune(config, args) -> int:
-    from .finetune import finetune, first_frame_fit, pick_sequence
-    from .pretrain import build_net
+    from plmlib.train.finetune import finetune_with_fit
 
     frames = [int(f) for f in str(args.eval_frames).split(",") if f.strip()]
-    sequence = pick_sequence(config)
-    bad = [f for f in frames if not 0 <= f < len(sequence)]
-    if bad:
-        raise ValueError(f"--eval-frames {bad} outside {sequence.name}'s {len(sequence)} frames")
-    before = first_frame_fit(build_net(config.model), sequence, frames, config.pairs)
-    net = finetune(config, sequence)
-    after = first_frame_fit(net, sequence, frames, config.pairs)
+    name, rows = finetune_with_fit(config, frames)
     out = Path(config.run.out_dir)
-    rows = [{"sequence": b["sequence"], "frame": b["frame"], "J_before": round(b["J"], 4),
-             "J_after": round(a["J"], 4)} for b, a in zip(before, after)]
-    with (out / "fit.csv").open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"{'frame':>6} {'J before':>9} {'J after':>8}   ({sequence.name}; window around the previous frame's "
+    print(f"{'frame':>6} {'J before':>9} {'J after':>8}   ({name}; window around the previous frame's "
           f"ground-truth box)", file=sys.stdout)
     for r in rows:
         print(f"{r['frame']:>6} {r['J_before']:>9.3f} {r['J_after']:>8.3f}")
