@@ -39,7 +39,7 @@ def run_demo(
     n_frames: int = 24,
     size: tuple[int, int] = DEFAULT_SIZE,
     seed: int = 0,
-    finetune_iterations: int = DEMO_FINETUNE_ITERATIONS,
+    finetune_iterations: int | None = DEMO_FINETUNE_ITERATIONS,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Run the whole demo into ``out``; returns the comparison table (one row per method, also written to
@@ -54,7 +54,9 @@ def run_demo(
     if unknown:
         raise ValueError(f"unknown method(s) {unknown} (available: {', '.join(METHODS)})")
     out = Path(out)
-    finetune_options = {"iterations": finetune_iterations, "cache.pool_size": DEMO_POOL_SIZE}
+    finetune_options = {"cache.pool_size": DEMO_POOL_SIZE}
+    if finetune_iterations is not None:  # None: the shipped network's own budget (RELEASE_FINETUNE)
+        finetune_options["iterations"] = finetune_iterations
     config = {"methods": list(methods), "scenarios": list(scenarios), "n_frames": n_frames,
               "size_width_height": [size[1], size[0]], "seed": seed,
               "plm": {"checkpoint": "shipped", "finetune_options": finetune_options,
@@ -98,11 +100,16 @@ def run_demo(
             "videos": len(timings[method]),
         })
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    per_video = pd.concat(
-        {m: pd.read_csv(out / "results" / m / "per_sequence_results.csv", index_col="Sequence")["J-Mean"]
-         for m in methods}, axis=1)
-    _write_outputs(out, table, per_video, config)
+    _write_outputs(out, table, per_video_scores(out, methods), config)
     return table
+
+
+def per_video_scores(out: str | Path, methods: tuple[str, ...] = DEMO_METHODS, measure: str = "J-Mean") -> pd.DataFrame:
+    """One row per video, one column per method: ``measure`` (``J-Mean`` or ``F-Mean``) of a finished demo in
+    ``out`` (read from each method's ``per_sequence_results.csv``): the head-to-head table."""
+    return pd.concat(
+        {m: pd.read_csv(Path(out) / "results" / m / "per_sequence_results.csv", index_col="Sequence")[measure]
+         for m in methods}, axis=1)
 
 
 def _write_outputs(out: Path, table: pd.DataFrame, per_video: pd.DataFrame, config: dict) -> None:
@@ -123,10 +130,11 @@ def comparison_markdown(table: pd.DataFrame, config: dict) -> str:
     """The comparison table as Markdown, with what it was measured on."""
     from plmlib.viz.demo import method_label
 
+    iterations = config["plm"]["finetune_options"].get("iterations")
+    steps = "with its own budget" if iterations is None else f"{iterations} steps"
     lines = [f"Synthetic videos ({len(config['scenarios'])}, {config['n_frames']} frames, "
              f"{config['size_width_height'][0]}x{config['size_width_height'][1]}, seed {config['seed']}); DAVIS "
-             f"protocol. PLM: the shipped network fine-tuned {config['plm']['finetune_options']['iterations']} steps "
-             "on each first frame, once for both PLM methods.", "",
+             f"protocol. PLM: the shipped network fine-tuned {steps} on each first frame, once for both PLM methods.", "",
              "| method | J | F | T | seconds per frame | fine-tuning seconds per video |", "|---|---|---|---|---|---|"]
     for row in table.itertuples(index=False):
         lines.append(f"| {method_label(row.method)} | {row[1]:.3f} | {row[2]:.3f} | {row[3]:.3f} | "

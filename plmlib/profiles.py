@@ -51,6 +51,9 @@ class Profile:
     scenarios: tuple[str, ...]
     davis_sequences: tuple[str, ...] | None  # val sequences to use; None = all 20
     progress: bool  # progress bars (off in smoke: nbval compares outputs)
+    # PLM's first-frame fine-tuning steps per video in the notebooks that run it (ours; None: the shipped network's
+    # own budget, plmlib.model.release.RELEASE_FINETUNE)
+    finetune_iterations: int | None
 
 
 PROFILES: dict[str, Profile] = {
@@ -64,6 +67,7 @@ PROFILES: dict[str, Profile] = {
         scenarios=tuple(SCENARIOS),
         davis_sequences=None,
         progress=False,
+        finetune_iterations=5,
     ),
     "classroom": Profile(
         name="classroom",
@@ -75,6 +79,7 @@ PROFILES: dict[str, Profile] = {
         scenarios=tuple(SCENARIOS),
         davis_sequences=("blackswan", "car-shadow", "drift-chicane", "camel", "paragliding-launch"),
         progress=True,
+        finetune_iterations=20,
     ),
     "paper": Profile(
         name="paper",
@@ -86,6 +91,7 @@ PROFILES: dict[str, Profile] = {
         scenarios=tuple(SCENARIOS),
         davis_sequences=None,
         progress=True,
+        finetune_iterations=None,
     ),
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from plmlib.viz.drift import OUR_NAMES
 
@@ -35,4 +36,24 @@ def comparison_figure(per_video: pd.DataFrame, table: pd.DataFrame) -> Figure:
              title="plm demo: each method on each synthetic video, from the first frame's mask")
     axes.grid(axis="y", alpha=0.3)
     axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return figure
+
+
+def head_to_head_figure(scores: pd.DataFrame, measure: str = "J") -> Figure:
+    """A heat map of ``scores`` (one row per video, one column per method, e.g. :func:`plmlib.demo.per_video_scores`
+    with readable names), each cell's value written in it and the best method of each row framed."""
+    values = scores.to_numpy(dtype=float)
+    figure = Figure(figsize=(1.6 + 1.3 * values.shape[1], 0.9 + 0.42 * values.shape[0]), layout="constrained")
+    axes = figure.add_subplot()
+    image = axes.imshow(values, cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    for row, best in enumerate(np.nanargmax(values, axis=1)):
+        for column in range(values.shape[1]):
+            value = values[row, column]
+            axes.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize=9,
+                      color="black" if value > 0.6 else "white")
+        axes.add_patch(Rectangle((best - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=2))
+    axes.set_xticks(range(values.shape[1]), list(scores.columns))
+    axes.set_yticks(range(values.shape[0]), list(scores.index))
+    axes.set_title(f"{measure} per video and method (the best of each row framed)")
+    figure.colorbar(image, ax=axes, label=measure)
     return figure
