@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.csv_rows import appending_csv  # noqa: E402
-from plmlib import crops  # noqa: E402
+from plmlib.core import crops  # noqa: E402
 from plmlib.data import Davis2016  # noqa: E402
 from plmlib.data.roots import dataset_root  # noqa: E402
 from plmlib.infer import PLMSegmenter, jittered_windows, restore_and_stack  # noqa: E402

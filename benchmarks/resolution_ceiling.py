@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from plmlib import crops  # noqa: E402
+from plmlib.core import crops  # noqa: E402
 from plmlib.data import Davis2016  # noqa: E402
 from plmlib.data.roots import dataset_root  # noqa: E402
 from plmlib.infer import CandidateConfig, jittered_windows, restore_and_stack  # noqa: E402

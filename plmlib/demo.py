@@ -24,7 +24,7 @@ from plmlib.data.synthetic import DEFAULT_SIZE
 from plmlib.io import atomic_write
 from plmlib.provenance import save_config
 from plmlib.segment import segment_sequence
-from plmlib.segmenter import DEFAULT_METHOD, METHODS, PLM_METHODS, share_finetuning
+from plmlib.core.methods import DEFAULT_METHOD, METHODS, PLM_METHODS
 
 DEMO_METHODS = ("flow", "superpixel", "bvs", "plm", DEFAULT_METHOD)  # baselines, the paper's PLM, our best PLM
 DEMO_FINETUNE_ITERATIONS = 20  # ours: the demo's fine-tuning budget per video (plm segment's default is larger)
@@ -64,6 +64,7 @@ def run_demo(
     timings: dict[str, list[dict]] = {method: [] for method in methods}
     network = {}
     if any(m in PLM_METHODS for m in methods):
+        from plmlib.infer import share_finetuning
         from plmlib.model import pretrained
 
         network = {"model": pretrained(), "finetune_options": finetune_options, "seed": seed}  # loaded once
@@ -121,7 +122,7 @@ def _write_outputs(out: Path, table: pd.DataFrame, per_video: pd.DataFrame, conf
 
 def comparison_markdown(table: pd.DataFrame, config: dict) -> str:
     """The comparison table as Markdown, with what it was measured on."""
-    from plmlib.viz.demo import method_label
+    from plmlib.core.methods import label_of
 
     lines = [f"Synthetic videos ({len(config['scenarios'])}, {config['n_frames']} frames, "
              f"{config['size_width_height'][0]}x{config['size_width_height'][1]}, seed {config['seed']}); DAVIS "
@@ -129,6 +130,6 @@ def comparison_markdown(table: pd.DataFrame, config: dict) -> str:
              "on each first frame, once for both PLM methods.", "",
              "| method | J | F | T | seconds per frame | fine-tuning seconds per video |", "|---|---|---|---|---|---|"]
     for row in table.itertuples(index=False):
-        lines.append(f"| {method_label(row.method)} | {row[1]:.3f} | {row[2]:.3f} | {row[3]:.3f} | "
+        lines.append(f"| {label_of(row.method)} | {row[1]:.3f} | {row[2]:.3f} | {row[3]:.3f} | "
                      f"{row.seconds_per_frame:.3f} | {row.finetune_seconds:.1f} |")
     return "\n".join(lines) + "\n"

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from plmlib.core.methods import DEFAULT_METHOD, PLM_METHODS, create_segmenter
+from plmlib.core.segmenter import check_first_mask, segment_video
 from plmlib.data import Sequence, load_video
 from plmlib.io import (FrameError, atomic_folder, atomic_write, check_writable_folder, write_mask,
                        write_overlay_video)
 from plmlib.provenance import save_config
-from plmlib.segmenter import (DEFAULT_METHOD, PLM_METHODS, check_first_mask, create_segmenter,
-                              segment_video)
 
 
 class _TimedFrames:
@@ -132,7 +132,7 @@ def plm_options(checkpoint: str | Path | None = None, device: str | None = None,
         import dataclasses
 
         from plmlib.infer.candidates import CandidateConfig
-        from plmlib.train.config import apply_overrides
+        from plmlib.core.config import apply_overrides
 
         config = apply_overrides(CandidateConfig(), candidates, option="--candidates")
         defaults = CandidateConfig()

@@ -6,7 +6,7 @@ import pytest
 
 from plmlib.cli import main
 from plmlib.demo import DEMO_METHODS
-from plmlib.segmenter import DEFAULT_METHOD
+from plmlib.core.methods import DEFAULT_METHOD
 
 
 def test_the_demo_shows_plm_beside_the_traditional_methods():

@@ -104,7 +104,7 @@ def test_the_paper_architecture_model_loads_and_fits_the_budget():
     assert stages[0]["starts_from"] is None and release["encoder_weights"] == "hed"
     model = pretrained("plm_davis2016")
     assert model.config.fc_widths == (1024, 1024)
-    from plmlib import crops
+    from plmlib.core import crops
     from plmlib.data import make_video
 
     video = make_video("translate", n_frames=1, seed=0)

@@ -1,7 +1,10 @@
-"""Input and output: frames, videos, masks (DAVIS palette), overlays, atomic writes."""
+"""Input and output: frames, videos, masks (DAVIS palette), overlays, atomic writes.
 
+The input errors and the array-level mask helpers are ``plmlib.core``'s, exported here too."""
+
+from plmlib.core.errors import FrameError, MaskError
+from plmlib.core.masks import check_mask_size, ids_from_array, object_ids
 from plmlib.io.atomic import atomic_folder, atomic_write, check_writable_folder
-from plmlib.io.errors import FrameError, MaskError
 from plmlib.io.frames import (
     IMAGE_EXTENSIONS,
     VIDEO_EXTENSIONS,
@@ -14,9 +17,6 @@ from plmlib.io.frames import (
 )
 from plmlib.io.masks import (
     DAVIS_PALETTE,
-    check_mask_size,
-    ids_from_array,
-    object_ids,
     read_mask,
     write_mask,
 )

@@ -24,12 +24,13 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from plmlib import crops
+from plmlib.core import crops
+from plmlib.core.seeding import seed_everything
 from plmlib.data import Sequence
 from plmlib.model import PLMNet, default_device, save_checkpoint
 from plmlib.provenance import save_config
 
-from .checkpointing import LossLog, find_resume, load_training_checkpoint, save_training_checkpoint, seed_everything
+from .checkpointing import LossLog, find_resume, load_training_checkpoint, save_training_checkpoint
 from .config import FinetuneConfig, finetune_profile
 from .feature_pool import FeaturePool
 from .pairs import PairConfig, PairDataset, load_sequences

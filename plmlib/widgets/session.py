@@ -6,7 +6,7 @@ Everything the widget (``plmlib.widgets.view``) does goes through this class, so
     session.brush(0, [(40, 30), (60, 30)], radius=6)       # draw on the first frame (x, y pixels)
     session.undo()                                          # every edit can be undone
     session.use_ground_truth(0)                             # or take the dataset's mask, or import_mask(0, "a.png")
-    session.method = "flow"                                 # any of plmlib.segmenter.METHODS (default: DEFAULT_METHOD)
+    session.method = "flow"                                 # any of plmlib.core.methods.METHODS (default: DEFAULT_METHOD)
     session.propagate(0)                                    # frames 1.. from frame 0's mask
     session.brush(7, [(10, 10)], radius=5, erase=True)      # correct frame 7 ...
     session.propagate(7)                                    # ... and propagate again from there
@@ -33,7 +33,8 @@ from plmlib.io import (FrameError, MaskError, atomic_folder, check_mask_size, ov
                        write_overlay_video)
 from plmlib.io.masks import DAVIS_PALETTE
 from plmlib.metrics.region import region_similarity
-from plmlib.segmenter import DEFAULT_METHOD, METHODS, VideoSegmenter, create_segmenter
+from plmlib.core.methods import DEFAULT_METHOD, METHODS, create_segmenter
+from plmlib.core.segmenter import VideoSegmenter
 
 OVERLAY_MODES = ("fill", "contour", "error")
 # Error colours against the ground truth (ours): found object green, false alarm red, missed object blue.
