@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from plmlib.core.methods import PAPER_PLM_METHODS
-from plmlib.io import atomic_write
+from plmlib.io import atomic_write, file_digest
 from plmlib.provenance import save_config
 
 # the paper's (plm, plm_p, plm_u), run by default; --variants also takes plm_grabcut (ours)
@@ -123,7 +123,6 @@ def reproduce(davis_root: str | Path | None = None, out: str | Path = "outputs/d
     from plmlib.core.config import apply_overrides
     from plmlib.metrics.evaluate import evaluate as evaluate_results, write_csvs
     from plmlib.model.release import SHIPPED_NAME, resolve_network, shipped_path
-    from plmlib.model.weights import sha256_file
 
     out, results, candidate_items = Path(out), Path(results), list(candidates or [])
     root = dataset_root("davis2016", davis_root)
@@ -148,7 +147,7 @@ def reproduce(davis_root: str | Path | None = None, out: str | Path = "outputs/d
         write_timing_csv([t for t in timings if t["method"] == variant], target / "timing.csv")
         save_config(target / "config.yaml", {
             "variant": variant, "checkpoint": checkpoint or f"shipped release ({SHIPPED_NAME})",
-            "checkpoint_sha256": sha256_file(resolve_network(checkpoint) if checkpoint else shipped_path()),
+            "checkpoint_sha256": file_digest(resolve_network(checkpoint) if checkpoint else shipped_path()),
             "dataset": "DAVIS 2016 val, 480p", "sequences": sequences or "all 20", "device": device,
             "threads": threads, "finetune": options or "defaults",
             "candidates": candidate_items or "defaults",

@@ -4,7 +4,7 @@ The input errors and the array-level mask helpers are ``plmlib.core``'s, exporte
 
 from plmlib.core.errors import FrameError, MaskError
 from plmlib.core.masks import check_mask_size, ids_from_array, object_ids
-from plmlib.io.atomic import atomic_folder, atomic_write, check_writable_folder
+from plmlib.io.atomic import atomic_folder, atomic_write, check_writable_folder, file_digest
 from plmlib.io.frames import (
     IMAGE_EXTENSIONS,
     VIDEO_EXTENSIONS,
@@ -34,6 +34,7 @@ __all__ = [
     "atomic_write",
     "check_writable_folder",
     "check_mask_size",
+    "file_digest",
     "ids_from_array",
     "list_images",
     "natural_key",
