@@ -266,9 +266,9 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
     import yaml
     from tqdm.auto import tqdm
 
+    from plmlib.core.provenance import refuse_other_settings, save_config
     from plmlib.data import Davis2016
     from plmlib.io import atomic_write
-    from plmlib.provenance import refuse_other_settings, save_config
 
     names = list(variants)
     unknown = [n for n in names if n not in VARIANTS]

@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from plmlib.core.methods import DEFAULT_METHOD, METHODS, PLM_METHODS
+from plmlib.core.provenance import save_config
 from plmlib.data import SCENARIOS, Davis2016, write_dataset
 from plmlib.data.synthetic import DEFAULT_SIZE
 from plmlib.io import atomic_write
-from plmlib.provenance import save_config
 from plmlib.segment import segment_sequence
-from plmlib.core.methods import DEFAULT_METHOD, METHODS, PLM_METHODS
 
 DEMO_METHODS = ("flow", "superpixel", "bvs", "plm", DEFAULT_METHOD)  # baselines, the paper's PLM, our best PLM
 DEMO_FINETUNE_ITERATIONS = 20  # ours: the demo's fine-tuning budget per video (plm segment's default is larger)

@@ -36,11 +36,11 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from plmlib.core.methods import METHODS, PLM_METHODS, check_options, create_segmenter
+from plmlib.core.provenance import save_config
+from plmlib.core.segmenter import segment_video
 from plmlib.metrics.jumpcut import JUMP, jumpcut_frame_error, jumpcut_pairs
 from plmlib.metrics.segtrack import segtrack_sequence_iou
-from plmlib.provenance import save_config
-from plmlib.core.methods import METHODS, PLM_METHODS, check_options, create_segmenter
-from plmlib.core.segmenter import segment_video
 
 DATASETS = ("davis2016", "jumpcut", "segtrack")
 PROTOCOLS = ("jumpcut", "segtrack")
@@ -217,8 +217,8 @@ def _check_settings(folder: Path, settings: dict) -> None:
     """Resumption reads ``folder``'s rows back only if they were made with ``settings`` (written on first use)."""
     import yaml
 
+    from plmlib.core.provenance import refuse_other_settings
     from plmlib.io import atomic_write
-    from plmlib.provenance import refuse_other_settings
 
     path = folder / "settings.yaml"
     if path.is_file():

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from plmlib.core.methods import PAPER_PLM_METHODS
+from plmlib.core.provenance import save_config
 from plmlib.io import atomic_write, file_digest
-from plmlib.provenance import save_config
 
 # the paper's (plm, plm_p, plm_u), run by default; --variants also takes plm_grabcut (ours)
 VARIANTS = PAPER_PLM_METHODS
@@ -40,10 +40,10 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
     ``threshold``: slides (h) for every variant (None: PLMSegmenter's default, plmlib.infer.segmenter.PLM_THRESHOLD).
     """
     from plmlib.data import Davis2016
+    from plmlib.infer import share_finetuning
     from plmlib.model import load_checkpoint, pretrained
     from plmlib.model.release import resolve_network
     from plmlib.segment import segment_sequence
-    from plmlib.infer import share_finetuning
 
     segmenter_options = {} if threshold is None else {"threshold": float(threshold)}
 
@@ -116,11 +116,11 @@ def reproduce(davis_root: str | Path | None = None, out: str | Path = "outputs/d
     variant into ``results/<variant>/`` (per-frame CSVs, timing CSV, config with provenance). ``candidates``:
     ``key=value`` strings of CandidateConfig fields; ``threads`` and ``command`` are recorded in the configs;
     ``scored(variant, evaluation)`` is called as each variant's scores are written."""
+    from plmlib.core.config import apply_overrides
     from plmlib.data.roots import dataset_root
     from plmlib.infer.candidates import CandidateConfig
     from plmlib.infer.segmenter import PLM_THRESHOLD
     from plmlib.io import check_writable_folder
-    from plmlib.core.config import apply_overrides
     from plmlib.metrics.evaluate import evaluate as evaluate_results, write_csvs
     from plmlib.model.release import SHIPPED_NAME, resolve_network, shipped_path
 

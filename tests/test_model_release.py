@@ -174,8 +174,8 @@ def test_committed_results_were_made_by_the_shipped_model(folder, variant):
 
     import yaml
 
-    from plmlib.model.release import PAPER_ARCHITECTURE_NAME, SHIPPED_NAME
     from plmlib.io import file_digest
+    from plmlib.model.release import PAPER_ARCHITECTURE_NAME, SHIPPED_NAME
 
     name = SHIPPED_NAME if folder == "davis2016_val" else PAPER_ARCHITECTURE_NAME
     config = Path(__file__).resolve().parents[1] / "results" / folder / variant / "config.yaml"

@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from plmlib.cli import main
-from plmlib.infer.segmenter import PLM_THRESHOLD
 from plmlib.data import write_dataset
-from plmlib.model import build_model, save_checkpoint
+from plmlib.infer.segmenter import PLM_THRESHOLD
 from plmlib.io import file_digest
+from plmlib.model import build_model, save_checkpoint
 
 
 @pytest.fixture(scope="module")

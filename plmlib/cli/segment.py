@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from plmlib.cli import add_threads_option
-from plmlib.segment import segment_file
 from plmlib.core.methods import DEFAULT_METHOD, METHODS, PLM_METHODS
+from plmlib.segment import segment_file
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

@@ -37,7 +37,7 @@ from pathlib import Path
 import yaml
 from tqdm import tqdm
 
-from plmlib.io.atomic import file_digest
+from plmlib.core.files import file_digest
 
 CHUNK = 1 << 20  # bytes read from the network or a file at a time
 USER_AGENT = "plmlib-download/0.1 (+https://pypi.org/project/plmlib)"

@@ -1,10 +1,11 @@
 """Input and output: frames, videos, masks (DAVIS palette), overlays, atomic writes.
 
-The input errors and the array-level mask helpers are ``plmlib.core``'s, exported here too."""
+The input errors, the array-level mask helpers and the atomic writes are ``plmlib.core``'s (``errors``, ``masks``,
+``files``), exported here too."""
 
 from plmlib.core.errors import FrameError, MaskError
+from plmlib.core.files import atomic_folder, atomic_write, check_writable_folder, file_digest
 from plmlib.core.masks import check_mask_size, ids_from_array, object_ids
-from plmlib.io.atomic import atomic_folder, atomic_write, check_writable_folder, file_digest
 from plmlib.io.frames import (
     IMAGE_EXTENSIONS,
     VIDEO_EXTENSIONS,

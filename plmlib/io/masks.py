@@ -29,8 +29,8 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from plmlib.core.errors import MaskError
+from plmlib.core.files import atomic_write
 from plmlib.core.masks import BINARY_THRESHOLD, grey_to_ids
-from plmlib.io.atomic import atomic_write
 
 BLEND_TOLERANCE = 6.0  # colour distance (0..255 units) from the line between two colours that still counts as a blend
 MANY_OBJECTS = 10  # more object ids than this in a colour mask: warn (a photo, or an unusual export?)

@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 
 from plmlib.core.errors import FrameError
+from plmlib.core.files import atomic_write
 from plmlib.core.masks import check_mask_size
-from plmlib.io.atomic import atomic_write
 from plmlib.io.masks import DAVIS_PALETTE
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from plmlib.provenance import git_sha
+from plmlib.core.provenance import git_sha
 
 from .checkpoint import load_checkpoint
 from .release import RELEASE_FORMATS, export_release, read_release, shipped_name_of, shipped_path
-from plmlib.io.atomic import file_digest
+from plmlib.core.files import file_digest
 
 from .weights import read_torch_file
 

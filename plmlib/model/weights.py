@@ -31,7 +31,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from plmlib.io.atomic import atomic_write, file_digest
+from plmlib.core.files import atomic_write, file_digest
 
 IMAGENET_URL = "https://download.pytorch.org/models/vgg16-397923af.pth"
 IMAGENET_FILE = "vgg16-397923af.pth"
@@ -64,7 +64,7 @@ def cache_dir() -> Path:
 
 
 def atomic_torch_save(obj: object, path: str | Path) -> Path:
-    """torch.save through ``plmlib.io.atomic_write`` (durable): readers never see a partial file."""
+    """torch.save through ``plmlib.core.files_write`` (durable): readers never see a partial file."""
     path = Path(path)
     with atomic_write(path, durable=True) as tmp, open(tmp, "wb") as f:
         torch.save(obj, f)

@@ -25,11 +25,11 @@ import torch
 from tqdm.auto import tqdm
 
 from plmlib.core import crops
+from plmlib.core.provenance import save_config
 from plmlib.core.seeding import seed_everything
 from plmlib.data import Sequence
 from plmlib.metrics.region import region_similarity
 from plmlib.model import PLMNet, default_device, save_checkpoint
-from plmlib.provenance import save_config
 
 from .checkpointing import LossLog, find_resume, load_training_checkpoint, save_training_checkpoint
 from .config import FinetuneConfig, finetune_profile

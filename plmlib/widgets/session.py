@@ -29,12 +29,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from plmlib.core.methods import DEFAULT_METHOD, METHODS, create_segmenter
+from plmlib.core.segmenter import VideoSegmenter
 from plmlib.io import (FrameError, MaskError, atomic_folder, check_mask_size, overlay_mask, read_mask, write_mask,
                        write_overlay_video)
 from plmlib.io.masks import DAVIS_PALETTE
 from plmlib.metrics.region import region_similarity
-from plmlib.core.methods import DEFAULT_METHOD, METHODS, create_segmenter
-from plmlib.core.segmenter import VideoSegmenter
 
 OVERLAY_MODES = ("fill", "contour", "error")
 # Error colours against the ground truth (ours): found object green, false alarm red, missed object blue.

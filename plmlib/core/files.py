@@ -1,5 +1,5 @@
-"""Atomic file and folder writes: an interrupted run never leaves a half-written file or folder that looks complete;
-and the digest of a file (``file_digest``), with which written files are checked and recorded."""
+"""Files: atomic file and folder writes (an interrupted run never leaves a half-written file or folder that looks
+complete), and the digest of a file (``file_digest``), with which written files are checked and recorded."""
 
 from __future__ import annotations
 
