@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from plmlib.core.methods import label_of
+from plmlib.core.methods import method_label
 from plmlib.data import Sequence
 from plmlib.metrics import contour_accuracy, region_similarity
 
@@ -66,10 +66,11 @@ class Variant:
 
 
 VARIANTS: dict[str, Variant] = {v.name: v for v in [
-    Variant("plm", "plm", "plm", label_of("plm"), "multi-layer features, compressors, decoder; query = first frame"),
-    Variant("plm_u", "plm_u", "plm", label_of("plm_u"), "model updated from its prediction every 10 frames"),
-    Variant("plm_p", "plm_p", "plm", label_of("plm_p"), "PLM + weighted median filter of each probability map"),
-    Variant("plm_s", "plm", "plm_s", label_of("plm_s"), "single deep layer (conv5_3): x = 1"),
+    Variant("plm", "plm", "plm", method_label("plm"),
+            "multi-layer features, compressors, decoder; query = first frame"),
+    Variant("plm_u", "plm_u", "plm", method_label("plm_u"), "model updated from its prediction every 10 frames"),
+    Variant("plm_p", "plm_p", "plm", method_label("plm_p"), "PLM + weighted median filter of each probability map"),
+    Variant("plm_s", "plm", "plm_s", method_label("plm_s"), "single deep layer (conv5_3): x = 1"),
     Variant("plm_x2", "plm", "plm_x2", "", "two deepest layers (conv4_3, conv5_3): x = 2", "PLM x=2"),
     Variant("plm_no_compressor", "plm", "plm_no_compressor", "", "without compressors", "PLM w/o compressor"),
     Variant("plm_no_decoder", "plm", "plm_no_decoder", "", "without object decoder", "PLM w/o decoder"),

@@ -122,7 +122,7 @@ def _write_outputs(out: Path, table: pd.DataFrame, per_video: pd.DataFrame, conf
 
 def comparison_markdown(table: pd.DataFrame, config: dict) -> str:
     """The comparison table as Markdown, with what it was measured on."""
-    from plmlib.core.methods import label_of
+    from plmlib.core.methods import method_label
 
     lines = [f"Synthetic videos ({len(config['scenarios'])}, {config['n_frames']} frames, "
              f"{config['size_width_height'][0]}x{config['size_width_height'][1]}, seed {config['seed']}); DAVIS "
@@ -130,6 +130,6 @@ def comparison_markdown(table: pd.DataFrame, config: dict) -> str:
              "on each first frame, once for both PLM methods.", "",
              "| method | J | F | T | seconds per frame | fine-tuning seconds per video |", "|---|---|---|---|---|---|"]
     for row in table.itertuples(index=False):
-        lines.append(f"| {label_of(row.method)} | {row[1]:.3f} | {row[2]:.3f} | {row[3]:.3f} | "
+        lines.append(f"| {method_label(row.method)} | {row[1]:.3f} | {row[2]:.3f} | {row[3]:.3f} | "
                      f"{row.seconds_per_frame:.3f} | {row.finetune_seconds:.1f} |")
     return "\n".join(lines) + "\n"

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from plmlib.core.methods import METHODS, label_of
+from plmlib.core.methods import METHODS, method_label
 from plmlib.published import paper_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,10 +41,10 @@ JUMPCUT_CAPTION = ("JumpCut protocol (key frame every 16 frames, mask transferre
 PUBLISHED_BASELINES = ("HVS", "NLC", "JMP", "SEA", "BVS")
 # Our results in the tables, by results folder, in the tables' order: the methods the paper's table has (BVS and its
 # PLM variants), then the results-only folders and ours (labels: plmlib.core.methods, RESULT_LABELS included)
-OURS = {m: f"{label_of(m)} (ours)"
+OURS = {m: f"{method_label(m)} (ours)"
         for m in ("bvs", "plm", "plm_p", "plm_u", "plm_u_query_only", "plm_s", "plm_grabcut")}
 # the protocols' tables: every method, none of the results-only folders; flow keeps its short name there
-PROTOCOL_METHODS = {m: f"{'flow' if m == 'flow' else label_of(m)} (ours)" for m in
+PROTOCOL_METHODS = {m: f"{'flow' if m == 'flow' else method_label(m)} (ours)" for m in
                     ("flow", "superpixel", *(m for m in OURS if m in METHODS))}
 
 

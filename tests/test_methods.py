@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from plmlib.core.methods import (DEFAULT_METHOD, METHODS, PAPER_PLM_METHODS, PLM_METHODS, RESULT_LABELS,
-                                 _method_class, check_options, label_of)
+                                 _method_class, check_options, method_label)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -24,8 +24,8 @@ def test_the_registry_holds_what_the_old_tables_held():
     assert PLM_METHODS == ("plm", "plm_p", "plm_u", "plm_grabcut") and DEFAULT_METHOD in PLM_METHODS
     assert PAPER_PLM_METHODS == ("plm", "plm_p", "plm_u")
     assert len({m.colour for m in METHODS.values()}) == len(METHODS)
-    assert label_of("plm_grabcut") == "PLM + GrabCut" and label_of("flow") == "optical flow"
-    assert label_of("plm_u_query_only") == "PLM_U, query only" and label_of("jmp") == "jmp"
+    assert method_label("plm_grabcut") == "PLM + GrabCut" and method_label("flow") == "optical flow"
+    assert method_label("plm_u_query_only") == "PLM_U, query only" and method_label("jmp") == "jmp"
     assert not set(RESULT_LABELS) & set(METHODS)
     with pytest.raises(ValueError, match="no option 'nope'"):
         check_options("flow", {"nope": 1})
@@ -37,7 +37,7 @@ def test_the_tables_of_methods_are_views_of_the_registry():
     from plmlib.viz import drift
 
     assert VARIANTS == PAPER_PLM_METHODS
-    assert all(column == f"{label_of(m)} (ours)" for m, column in OURS.items())
+    assert all(column == f"{method_label(m)} (ours)" for m, column in OURS.items())
     assert OURS["plm_u_query_only"] == "PLM_U, query only (ours)" and OURS["plm_grabcut"] == "PLM + GrabCut (ours)"
     assert set(PROTOCOL_METHODS) == set(METHODS)
     assert drift.OURS == ("flow", "superpixel", "bvs")

@@ -58,7 +58,7 @@ PAPER_PLM_METHODS: tuple[str, ...] = tuple(name for name in PLM_METHODS if METHO
 DEFAULT_METHOD = "plm_grabcut"
 
 
-def label_of(name: str) -> str:
+def method_label(name: str) -> str:
     """The label of a method or of a results-only name (``RESULT_LABELS``); the name itself for any other."""
     return METHODS[name].label if name in METHODS else RESULT_LABELS.get(name, name)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from plmlib.core.methods import METHODS, label_of
+from plmlib.core.methods import METHODS, method_label
 
 
 def comparison_figure(per_video: pd.DataFrame, table: pd.DataFrame) -> Figure:
@@ -20,7 +20,7 @@ def comparison_figure(per_video: pd.DataFrame, table: pd.DataFrame) -> Figure:
     for k, method in enumerate(per_video.columns):
         axes.bar(x + (k - (len(per_video.columns) - 1) / 2) * width, per_video[method], width,
                  color=METHODS[method].colour if method in METHODS else None,
-                 label=f"{label_of(method)} (mean J {means[method]:.2f})")
+                 label=f"{method_label(method)} (mean J {means[method]:.2f})")
     names = [name.removeprefix("synthetic-") for name in per_video.index]
     axes.set_xticks(x, names, rotation=20, ha="right")
     axes.set(ylabel="J-Mean (frames 1 .. n-2)", ylim=(0, 1),

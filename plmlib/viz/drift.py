@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from plmlib.core.methods import METHODS, label_of
+from plmlib.core.methods import METHODS, method_label
 from plmlib.published import leaderboard_per_frame, paper_table
 
 REPO = Path(__file__).resolve().parents[2]
@@ -66,12 +66,12 @@ def drift_figure(
     for method in ours:
         curve = our_per_frame(method, sequence, results)
         axes.plot(curve["frame"], curve["J"], "-", lw=2, color=colours.get(method),
-                  label=f"ours: {label_of(method)} (mean {curve['J'].mean():.2f})")
+                  label=f"ours: {method_label(method)} (mean {curve['J'].mean():.2f})")
     published_colours = {"bvs": "tab:red", "jmp": "tab:purple", "plm": "black"}
     for method in published:
         curve = published_per_frame(method, sequence)
         axes.plot(curve["frame"], curve["J"], "--", lw=1.5, color=published_colours.get(method),
-                  label=f"published: {PUBLISHED_NAMES.get(method) or label_of(method)} "
+                  label=f"published: {PUBLISHED_NAMES.get(method) or method_label(method)} "
                         f"(mean {curve['J'].mean():.2f})")
     axes.set(xlabel="frame", ylabel="J (region IoU)", ylim=(0, 1.02), title=f"{title} {sequence}")
     axes.grid(alpha=0.3)
