@@ -29,9 +29,9 @@ from tqdm.auto import tqdm
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from plmlib import create_segmenter  # noqa: E402
 from plmlib.data import Davis2016  # noqa: E402
 from plmlib.io import atomic_write  # noqa: E402
-from plmlib.segmenter import create_segmenter  # noqa: E402
 
 CSV_PATH = REPO / "results" / "benchmarks" / "baselines.csv"
 COLUMNS = ["date", "git_sha", "machine", "cpus", "method", "sequence", "width", "height", "frames",

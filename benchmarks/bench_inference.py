@@ -62,7 +62,7 @@ def speed(method: str, sequence, frames: int, finetune: bool, threads: int, pres
     ``checkpoint``: a shipped model's name or a file (None: the shipped default); ``preset``: a fresh network."""
     import torch
 
-    from plmlib.segmenter import create_segmenter
+    from plmlib import create_segmenter
 
     torch.set_num_threads(threads)
     load_before = os.getloadavg()[0]

@@ -32,7 +32,7 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from plmlib.provenance import git_sha, save_config  # noqa: E402
+from plmlib.core.provenance import git_sha, save_config  # noqa: E402
 from plmlib.train import (CacheConfig, OptimConfig, finetune, finetune_profile, pretrain,  # noqa: E402
                           pretrain_profile, read_loss_csv)
 from plmlib.train.pairs import DataConfig  # noqa: E402

@@ -23,12 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.csv_rows import appending_csv  # noqa: E402
+from plmlib.core.provenance import git_sha  # noqa: E402
 from plmlib.data import Davis2016  # noqa: E402
 from plmlib.data.roots import dataset_root  # noqa: E402
 from plmlib.infer import PLMSegmenter  # noqa: E402
 from plmlib.metrics.region import region_similarity  # noqa: E402
 from plmlib.model import load_checkpoint, pretrained  # noqa: E402
-from plmlib.provenance import git_sha  # noqa: E402
 
 COLUMNS = ["checkpoint", "sequence", "frames", "iterations", "lr", "J_mean", "finetune_seconds", "threads", "git_sha"]
 

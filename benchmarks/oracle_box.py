@@ -30,13 +30,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.csv_rows import appending_csv  # noqa: E402
-from plmlib import crops  # noqa: E402
+from plmlib.core import crops  # noqa: E402
+from plmlib.core.provenance import git_sha  # noqa: E402
 from plmlib.data import Davis2016  # noqa: E402
 from plmlib.data.roots import dataset_root  # noqa: E402
 from plmlib.infer import PLMSegmenter, jittered_windows, restore_and_stack  # noqa: E402
 from plmlib.metrics.region import region_similarity  # noqa: E402
 from plmlib.model import load_checkpoint, pretrained, save_checkpoint  # noqa: E402
-from plmlib.provenance import git_sha  # noqa: E402
 
 COLUMNS = ["sequence", "frames", "finetune", "setting", "mode", "J_mean", "J_every_5th", "git_sha"]
 

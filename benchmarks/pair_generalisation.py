@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.csv_rows import appending_csv  # noqa: E402
+from plmlib.core.provenance import git_sha  # noqa: E402
 from plmlib.data.roots import dataset_root  # noqa: E402
 from plmlib.model import load_checkpoint  # noqa: E402
-from plmlib.provenance import git_sha  # noqa: E402
 from plmlib.train import pretrain_profile  # noqa: E402
 from plmlib.train.pairs import PairDataset, collate, load_sequences  # noqa: E402
 

@@ -26,13 +26,13 @@ from tqdm.auto import tqdm
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from plmlib import crops  # noqa: E402
+from plmlib.core import crops  # noqa: E402
+from plmlib.core.provenance import git_sha  # noqa: E402
 from plmlib.data import Davis2016  # noqa: E402
 from plmlib.data.roots import dataset_root  # noqa: E402
 from plmlib.infer import CandidateConfig, jittered_windows, restore_and_stack  # noqa: E402
 from plmlib.io import atomic_write  # noqa: E402
 from plmlib.metrics import contour_accuracy, region_similarity  # noqa: E402
-from plmlib.provenance import git_sha  # noqa: E402
 
 COLUMNS = ["sequence", "crop_size", "threshold", "frames", "J", "F", "git_sha"]
 

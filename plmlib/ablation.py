@@ -17,7 +17,7 @@ plm_no_decoder     plm        plm_no_decoder        no object decoder: FC3's log
 
 A variant's structure is the difference between its preset and ``plm`` in ``plmlib.model.PRESETS``, applied to a
 ``base`` preset: ``base="small"`` gives the CPU-sized versions of every variant (notebook 06), ``base="plm"`` the
-paper-sized ones. Each video is segmented from its first-frame mask by ``plmlib.segmenter.create_segmenter``; with
+paper-sized ones. Each video is segmented from its first-frame mask by ``plmlib.core.methods.create_segmenter``; with
 ``finetune`` on, the network is fine-tuned on the first frame (``plmlib.train.finetune``, inside the segmenter) once
 per structure and video, and the fine-tuned network is reused by every variant of that structure (PLM, PLM_U and
 PLM_P differ only at inference).
@@ -43,18 +43,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from plmlib.core.methods import method_label
 from plmlib.data import Sequence
 from plmlib.metrics import contour_accuracy, region_similarity
 
 
 @dataclass(frozen=True)
 class Variant:
-    """One row of the ablation: a segmenter name (``plmlib.segmenter.METHODS``) and a network structure (a preset)."""
+    """One row of the ablation: a segmenter name (``plmlib.core.methods.METHODS``) and a network structure (a
+    preset)."""
 
     name: str
     method: str
     structure: str
-    paper_name: str  # as printed in the slides ("" when the slides print no number for it)
+    paper_name: str  # as printed in the slides (plmlib.core.methods.label) ("" when the slides print no number for it)
     description: str
     label: str = ""  # short name for figures when the slides print none
 
@@ -64,10 +66,11 @@ class Variant:
 
 
 VARIANTS: dict[str, Variant] = {v.name: v for v in [
-    Variant("plm", "plm", "plm", "PLM", "multi-layer features, compressors, decoder; query = first frame"),
-    Variant("plm_u", "plm_u", "plm", "PLM_U", "model updated from its prediction every 10 frames"),
-    Variant("plm_p", "plm_p", "plm", "PLM_P", "PLM + weighted median filter of each probability map"),
-    Variant("plm_s", "plm", "plm_s", "PLM_S", "single deep layer (conv5_3): x = 1"),
+    Variant("plm", "plm", "plm", method_label("plm"),
+            "multi-layer features, compressors, decoder; query = first frame"),
+    Variant("plm_u", "plm_u", "plm", method_label("plm_u"), "model updated from its prediction every 10 frames"),
+    Variant("plm_p", "plm_p", "plm", method_label("plm_p"), "PLM + weighted median filter of each probability map"),
+    Variant("plm_s", "plm", "plm_s", method_label("plm_s"), "single deep layer (conv5_3): x = 1"),
     Variant("plm_x2", "plm", "plm_x2", "", "two deepest layers (conv4_3, conv5_3): x = 2", "PLM x=2"),
     Variant("plm_no_compressor", "plm", "plm_no_compressor", "", "without compressors", "PLM w/o compressor"),
     Variant("plm_no_decoder", "plm", "plm_no_decoder", "", "without object decoder", "PLM w/o decoder"),
@@ -117,8 +120,8 @@ def score_video(predicted: list[np.ndarray], truth: list[np.ndarray]) -> pd.Data
 
 
 def segment(segmenter, frames: list[np.ndarray], first_mask: np.ndarray) -> list[np.ndarray]:
-    """Every frame's mask (``plmlib.segmenter.segment_video``), as a list."""
-    from plmlib.segmenter import segment_video
+    """Every frame's mask (``plmlib.core.segmenter.segment_video``), as a list."""
+    from plmlib.core.segmenter import segment_video
 
     return list(segment_video(segmenter, frames, first_mask))
 
@@ -144,7 +147,8 @@ def run_ablation(sequences: Iterable[Sequence], variants: Iterable[str] = tuple(
     Columns: variant, video, frames, J, F (means over frames 1 .. n-2), finetune_s (0 where a network was reused),
     step_s (seconds per frame of inference); per frame: variant, video, frame, J, F.
     """
-    from plmlib.segmenter import create_segmenter, share_finetuning
+    from plmlib.core.methods import create_segmenter
+    from plmlib.infer import share_finetuning
 
     names = list(variants)
     unknown = [n for n in names if n not in VARIANTS]
@@ -263,9 +267,9 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
     import yaml
     from tqdm.auto import tqdm
 
+    from plmlib.core.provenance import refuse_other_settings, save_config
     from plmlib.data import Davis2016
     from plmlib.io import atomic_write
-    from plmlib.provenance import refuse_other_settings, save_config
 
     names = list(variants)
     unknown = [n for n in names if n not in VARIANTS]

@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from plmlib.core.methods import DEFAULT_METHOD, METHODS, PLM_METHODS
+from plmlib.core.provenance import save_config
 from plmlib.data import SCENARIOS, Davis2016, write_dataset
 from plmlib.data.synthetic import DEFAULT_SIZE
 from plmlib.io import atomic_write
-from plmlib.provenance import save_config
 from plmlib.segment import segment_sequence
-from plmlib.segmenter import DEFAULT_METHOD, METHODS, PLM_METHODS, share_finetuning
 
 DEMO_METHODS = ("flow", "superpixel", "bvs", "plm", DEFAULT_METHOD)  # baselines, the paper's PLM, our best PLM
 DEMO_FINETUNE_ITERATIONS = 20  # ours: the demo's fine-tuning budget per video (plm segment's default is larger)
@@ -66,6 +66,7 @@ def run_demo(
     timings: dict[str, list[dict]] = {method: [] for method in methods}
     network = {}
     if any(m in PLM_METHODS for m in methods):
+        from plmlib.infer import share_finetuning
         from plmlib.model import pretrained
 
         network = {"model": pretrained(), "finetune_options": finetune_options, "seed": seed}  # loaded once
@@ -128,7 +129,7 @@ def _write_outputs(out: Path, table: pd.DataFrame, per_video: pd.DataFrame, conf
 
 def comparison_markdown(table: pd.DataFrame, config: dict) -> str:
     """The comparison table as Markdown, with what it was measured on."""
-    from plmlib.viz.demo import method_label
+    from plmlib.core.methods import method_label
 
     iterations = config["plm"]["finetune_options"].get("iterations")
     steps = "with its own budget" if iterations is None else f"{iterations} steps"

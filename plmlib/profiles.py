@@ -25,12 +25,10 @@ for another CPU, so that nothing nbval compares can depend on float sums of trai
 from __future__ import annotations
 
 import os
-import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
+from plmlib.core.seeding import seed_everything
 from plmlib.data.synthetic import DEFAULT_SIZE, SCENARIOS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -142,17 +140,6 @@ def apply_threads() -> int | None:
 
     torch.set_num_threads(threads)
     return threads
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and (if installed) PyTorch, for repeatable runs."""
-    random.seed(seed)
-    np.random.seed(seed)
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a dependency
-        return
-    torch.manual_seed(seed)
 
 
 def notebook_settings(

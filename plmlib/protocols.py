@@ -36,10 +36,11 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from plmlib.core.methods import METHODS, PLM_METHODS, check_options, create_segmenter
+from plmlib.core.provenance import save_config
+from plmlib.core.segmenter import segment_video
 from plmlib.metrics.jumpcut import JUMP, jumpcut_frame_error, jumpcut_pairs
 from plmlib.metrics.segtrack import segtrack_sequence_iou
-from plmlib.provenance import save_config
-from plmlib.segmenter import METHODS, PLM_METHODS, check_options, create_segmenter, segment_video, share_finetuning
 
 DATASETS = ("davis2016", "jumpcut", "segtrack")
 PROTOCOLS = ("jumpcut", "segtrack")
@@ -65,6 +66,8 @@ def segment_clip(frames: list, first_mask: np.ndarray, methods: list[str], **opt
     several run on a clip with one object they share one fine-tuning on the first frame (slides: stage 2), as
     ``plm reproduce`` does; its seconds count in each variant's time. With several objects each variant fine-tunes
     its own networks (one per object)."""
+    from plmlib.infer import share_finetuning
+
     family = [m for m in methods if m in PLM_METHODS]
     shared, shared_seconds = share_finetuning(frames[0], first_mask, **options) if len(family) > 1 else ({}, 0.0)
     results = {}
@@ -214,8 +217,8 @@ def _check_settings(folder: Path, settings: dict) -> None:
     """Resumption reads ``folder``'s rows back only if they were made with ``settings`` (written on first use)."""
     import yaml
 
+    from plmlib.core.provenance import refuse_other_settings
     from plmlib.io import atomic_write
-    from plmlib.provenance import refuse_other_settings
 
     path = folder / "settings.yaml"
     if path.is_file():
@@ -234,7 +237,7 @@ def _columns(protocol: str) -> list[str]:
 
 def parse_options(items: list[str]) -> dict:
     """``["keep_largest=true", "threshold=0.5"]`` -> ``{"keep_largest": True, "threshold": 0.5}``
-    (plmlib.train.config.parse_assignment: YAML values)."""
-    from plmlib.train.config import parse_assignment
+    (plmlib.core.config.parse_assignment: YAML values)."""
+    from plmlib.core.config import parse_assignment
 
     return dict(parse_assignment(item, "--option") for item in items)

@@ -19,10 +19,12 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from plmlib.io import atomic_write
-from plmlib.provenance import save_config
+from plmlib.core.methods import PAPER_PLM_METHODS
+from plmlib.core.provenance import save_config
+from plmlib.io import atomic_write, file_digest
 
-VARIANTS = ("plm", "plm_p", "plm_u")  # the paper's, run by default; --variants also takes plm_grabcut (ours)
+# the paper's (plm, plm_p, plm_u), run by default; --variants also takes plm_grabcut (ours)
+VARIANTS = PAPER_PLM_METHODS
 
 
 def _done(folder: Path) -> bool:
@@ -38,10 +40,10 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
     ``threshold``: slides (h) for every variant (None: PLMSegmenter's default, plmlib.infer.segmenter.PLM_THRESHOLD).
     """
     from plmlib.data import Davis2016
+    from plmlib.infer import share_finetuning
     from plmlib.model import load_checkpoint, pretrained
     from plmlib.model.release import resolve_network
     from plmlib.segment import segment_sequence
-    from plmlib.segmenter import share_finetuning
 
     segmenter_options = {} if threshold is None else {"threshold": float(threshold)}
 
@@ -80,7 +82,7 @@ def variant_settings(variant: str, finetune_options: dict | None = None, candida
     """Every setting ``segment_davis`` ran ``variant`` with, defaults filled in (PLMSegmenter.settings: the
     fine-tuning, candidates, threshold, PLM_P's filter, GrabCut ...), for the config beside its results. Built
     from the segmenter's own defaults at this git SHA, so a later change of a default shows in the file."""
-    from plmlib.segmenter import create_segmenter
+    from plmlib.core.methods import create_segmenter
 
     options = {"finetune_options": finetune_options, "candidates": candidates,
                "checkpoint": "shipped" if checkpoint is None else checkpoint}  # its fine-tuning defaults
@@ -114,14 +116,13 @@ def reproduce(davis_root: str | Path | None = None, out: str | Path = "outputs/d
     variant into ``results/<variant>/`` (per-frame CSVs, timing CSV, config with provenance). ``candidates``:
     ``key=value`` strings of CandidateConfig fields; ``threads`` and ``command`` are recorded in the configs;
     ``scored(variant, evaluation)`` is called as each variant's scores are written."""
+    from plmlib.core.config import apply_overrides
     from plmlib.data.roots import dataset_root
     from plmlib.infer.candidates import CandidateConfig
     from plmlib.infer.segmenter import PLM_THRESHOLD
     from plmlib.io import check_writable_folder
-    from plmlib.train.config import apply_overrides
     from plmlib.metrics.evaluate import evaluate as evaluate_results, write_csvs
     from plmlib.model.release import SHIPPED_NAME, resolve_network, shipped_path
-    from plmlib.model.weights import sha256_file
 
     out, results, candidate_items = Path(out), Path(results), list(candidates or [])
     root = dataset_root("davis2016", davis_root)
@@ -146,7 +147,7 @@ def reproduce(davis_root: str | Path | None = None, out: str | Path = "outputs/d
         write_timing_csv([t for t in timings if t["method"] == variant], target / "timing.csv")
         save_config(target / "config.yaml", {
             "variant": variant, "checkpoint": checkpoint or f"shipped release ({SHIPPED_NAME})",
-            "checkpoint_sha256": sha256_file(resolve_network(checkpoint) if checkpoint else shipped_path()),
+            "checkpoint_sha256": file_digest(resolve_network(checkpoint) if checkpoint else shipped_path()),
             "dataset": "DAVIS 2016 val, 480p", "sequences": sequences or "all 20", "device": device,
             "threads": threads, "finetune": options or "defaults",
             "candidates": candidate_items or "defaults",

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from plmlib.core.methods import DEFAULT_METHOD, PLM_METHODS, create_segmenter
+from plmlib.core.provenance import save_config
+from plmlib.core.segmenter import check_first_mask, segment_video
 from plmlib.data import Sequence, load_video
 from plmlib.io import (FrameError, atomic_folder, atomic_write, check_writable_folder, write_mask,
                        write_overlay_video)
-from plmlib.provenance import save_config
-from plmlib.segmenter import (DEFAULT_METHOD, PLM_METHODS, check_first_mask, create_segmenter,
-                              segment_video)
 
 
 class _TimedFrames:
@@ -65,7 +65,7 @@ def segment_sequence(
 
     ``out_dir`` is one complete run or nothing: everything (masks, overlay, ``timing.json``, ``config.yaml`` with
     ``config`` when given) is written into a temporary folder beside it, which replaces ``out_dir`` whole only when
-    the run has finished (``plmlib.io.atomic_folder``); an interrupted run leaves ``out_dir`` as it was, and the
+    the run has finished (``plmlib.core.files_folder``); an interrupted run leaves ``out_dir`` as it was, and the
     temporary folder is created first, so an unwritable place fails before any work.
     Masks are streamed to disk as they are produced, so memory does not grow with the video's length.
     Returns a timing summary (also written to ``out_dir/timing.json``): ``seconds`` (all), ``seconds_per_frame``
@@ -131,8 +131,8 @@ def plm_options(checkpoint: str | Path | None = None, device: str | None = None,
     if candidates:
         import dataclasses
 
+        from plmlib.core.config import apply_overrides
         from plmlib.infer.candidates import CandidateConfig
-        from plmlib.train.config import apply_overrides
 
         config = apply_overrides(CandidateConfig(), candidates, option="--candidates")
         defaults = CandidateConfig()

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from plmlib.core.methods import METHODS, method_label
 from plmlib.published import paper_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,12 +39,13 @@ JUMPCUT_CAPTION = ("JumpCut protocol (key frame every 16 frames, mask transferre
                    "mislabelled / foreground pixels, lower is better) run on DAVIS 2016 val, not on the JumpCut "
                    "dataset: not comparable with the paper's JumpCut table.")
 PUBLISHED_BASELINES = ("HVS", "NLC", "JMP", "SEA", "BVS")
-# plm_grabcut: not in the paper; plm_u_query_only: PLM_U updating the query only, not the network (the results
-# folder of PLMUSegmenter(update_model=False), our earlier reading of the slides)
-OURS = {"bvs": "BVS (ours)", "plm": "PLM (ours)", "plm_p": "PLM_P (ours)", "plm_u": "PLM_U (ours)",
-        "plm_u_query_only": "PLM_U, query only (ours)", "plm_s": "PLM_S (ours)", "plm_grabcut": "PLM + GrabCut (ours)"}
-PROTOCOL_METHODS = {"flow": "flow (ours)", "superpixel": "superpixel (ours)",
-                    **{m: c for m, c in OURS.items() if m not in ("plm_s", "plm_u_query_only")}}  # methods only
+# Our results in the tables, by results folder, in the tables' order: the methods the paper's table has (BVS and its
+# PLM variants), then the results-only folders and ours (labels: plmlib.core.methods, RESULT_LABELS included)
+OURS = {m: f"{method_label(m)} (ours)"
+        for m in ("bvs", "plm", "plm_p", "plm_u", "plm_u_query_only", "plm_s", "plm_grabcut")}
+# the protocols' tables: every method, none of the results-only folders; flow keeps its short name there
+PROTOCOL_METHODS = {m: f"{'flow' if m == 'flow' else method_label(m)} (ours)" for m in
+                    ("flow", "superpixel", *(m for m in OURS if m in METHODS))}
 
 
 def our_scores(method: str, results: str | Path = RESULTS) -> pd.DataFrame | None:

@@ -1,8 +1,10 @@
-"""The layers of plmlib: ``plmlib/cli/`` is the only code that parses arguments, and nothing below it imports it.
+"""The layers of plmlib: ``plmlib/cli/`` is the only code that parses arguments, and nothing below it imports it;
+no module imports one of a higher layer (``LAYERS``), and no modules import each other in a circle (a package's
+``__init__`` counts as a module: one whose modules import it back lazily is a circle too).
 
 Read with ``ast`` (nothing is imported), so a violation anywhere in the package is found, also in a module no other
-test imports. The rule for ``if __name__ == "__main__"``: no such block outside ``plmlib/cli/`` (a module to run is a
-``plm`` command; ``python -m plmlib.cli`` is ``plm``).
+test imports; an import inside a function counts as one at the top. The rule for ``if __name__ == "__main__"``: no
+such block outside ``plmlib/cli/`` (a module to run is a ``plm`` command; ``python -m plmlib.cli`` is ``plm``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,16 @@ def module_name(path: Path, package: Path = PACKAGE) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def imported_from(node: ast.ImportFrom, package: str) -> str:
+    """The module a ``from ... import`` names, relative imports resolved against ``package`` (the importer's)."""
+    base = node.module or ""
+    if node.level:
+        parts = package.split(".")
+        anchor = parts[: len(parts) - (node.level - 1)]
+        base = ".".join(anchor + ([base] if base else []))
+    return base
+
+
 def imported_modules(tree: ast.AST, name: str, is_package: bool) -> set[str]:
     """Every module an ``import`` or ``from ... import`` names anywhere in ``tree`` (in functions too), relative
     imports resolved; ``from a import b`` counts as ``a`` and ``a.b``."""
@@ -32,11 +44,7 @@ def imported_modules(tree: ast.AST, name: str, is_package: bool) -> set[str]:
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")
-                anchor = parts[: len(parts) - (node.level - 1)]
-                base = ".".join(anchor + ([base] if base else []))
+            base = imported_from(node, package)
             found.add(base)
             found |= {f"{base}.{alias.name}" for alias in node.names}
     return found
@@ -101,6 +109,148 @@ def test_each_check_finds_a_deliberate_violation(tmp_path, source, expected):
     (package / "data" / "bad.py").write_text(source)
     found = violations(package)
     assert len(found) == 1 and found[0].startswith("plmlib.data.bad ") and expected in found[0], found
+
+
+# The layers, lowest first: a module may import its own layer's modules and lower ones, never a higher one. Each
+# module's layer is that of the longest prefix here naming it; a module none names fails the test (place it).
+LAYERS: dict[str, int] = {
+    "plmlib": 0,  # the package's __init__: the public API, taken from core
+    "plmlib.core": 0,  # the VideoSegmenter contract, the method registry, crops, config, seeding, files, provenance
+    "plmlib.io": 1, "plmlib.data": 1, "plmlib.metrics": 1,
+    "plmlib.model": 2,
+    "plmlib.train": 3,
+    "plmlib.infer": 4, "plmlib.baselines": 4,
+    **{f"plmlib.{name}": 5 for name in ("ablation", "protocols", "reproduce", "tables", "segment", "demo", "course",
+                                        "profiles", "viz", "widgets", "published")},  # the applications
+    "plmlib.cli": 6,
+}
+# Imports allowed against the layers, (importer, imported) -> why. None today; keep it so.
+EXCEPTIONS: dict[tuple[str, str], str] = {}
+
+
+def layer_of(module: str, layers: dict[str, int] = LAYERS) -> int | None:
+    """The layer of the longest name of ``layers`` that is ``module`` or a package above it (``plmlib`` itself
+    names only the package's ``__init__``)."""
+    names = [p for p in layers if module == p or ("." in p and module.startswith(p + "."))]
+    return layers[max(names, key=len)] if names else None
+
+
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    """Module -> the modules of the package it imports (at the top or inside functions). ``from a import b`` is an
+    import of ``a.b`` when that is a module, else of ``a``; ``import a.b`` of ``a.b``."""
+    paths = {module_name(path, package): path for path in sorted(package.rglob("*.py"))}
+
+    def module_of(dotted: str) -> str | None:  # the longest prefix of ``dotted`` that is a module of the package
+        parts = dotted.split(".")
+        return next((".".join(parts[:n]) for n in range(len(parts), 0, -1) if ".".join(parts[:n]) in paths), None)
+
+    graph = {}
+    for name, path in paths.items():
+        package_name = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                targets |= {module_of(alias.name) for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = imported_from(node, package_name)
+                targets |= {module_of(f"{base}.{alias.name}") for alias in node.names}
+        graph[name] = {t for t in targets if t is not None and t != name}
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import circles of ``graph``: its strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def layer_violations(package: Path = PACKAGE, layers: dict[str, int] = LAYERS,
+                     exceptions: dict[tuple[str, str], str] = EXCEPTIONS) -> list[str]:
+    """One line per module no layer names, per import of a higher layer, and per import circle."""
+    graph = import_graph(package)
+    found = [f"{name} is in no layer (add it to LAYERS)" for name in sorted(graph) if layer_of(name, layers) is None]
+    for name in sorted(graph):
+        for target in sorted(graph[name]):
+            low, high = layer_of(name, layers), layer_of(target, layers)
+            if low is not None and high is not None and high > low and (name, target) not in exceptions:
+                found.append(f"{name} (layer {low}) imports {target} (layer {high}): an upward import")
+    found += [f"import circle among: {', '.join(circle)}" for circle in circles(graph)]
+    return found
+
+
+def test_no_upward_import_and_no_import_circle():
+    graph = import_graph()
+    assert "plmlib.model.checkpoint" in graph["plmlib.model.export"]  # the walk sees relative imports
+    assert "plmlib.core.crops" in graph["plmlib.train.finetune"]  # and "from package import module"
+    assert layer_violations() == []
+
+
+def test_circles_finds_a_circle_and_only_it():
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_every_exception_is_still_needed():
+    graph = import_graph()
+    assert [pair for pair in EXCEPTIONS if pair[1] not in graph.get(pair[0], set())] == []
+
+
+@pytest.mark.parametrize("files, expected", [
+    ({"core/low.py": "from plmlib.model.leaf import x\n"},
+     "plmlib.core.low (layer 0) imports plmlib.model.leaf (layer 2)"),
+    ({"core/low.py": "def f():\n    from ..model import leaf\n"},
+     "plmlib.core.low (layer 0) imports plmlib.model.leaf"),
+    ({"model/net.py": "import plmlib.train.leaf\n"}, "plmlib.model.net (layer 2) imports plmlib.train.leaf"),
+    ({"core/low.py": "from plmlib.core import other\n", "core/other.py": "def f():\n    import plmlib.core.low\n"},
+     "import circle among: plmlib.core.low, plmlib.core.other"),
+    ({"model/a.py": "from .b import x\n", "model/b.py": "from .c import y\n",
+      "model/c.py": "from plmlib.model import a\n"},
+     "import circle among: plmlib.model.a, plmlib.model.b, plmlib.model.c"),
+    ({"elsewhere.py": "x = 1\n"}, "plmlib.elsewhere is in no layer"),
+])
+def test_the_layer_checks_find_a_deliberate_violation(tmp_path, files, expected):
+    """The layer and circle checks on a small package: clean as written (a lower import, one inside a function, an
+    import of the same layer, a package importing its own modules), then with one violation planted."""
+    package = tmp_path / "plmlib"
+    clean = {"__init__.py": "", "core/__init__.py": "", "core/low.py": "import numpy\n",
+             "core/other.py": "from plmlib.core.low import numpy\n", "model/__init__.py": "from .net import PLMNet\n",
+             "model/net.py": "from plmlib.core import low\ndef f():\n    from plmlib.core.other import numpy\n",
+             "model/leaf.py": "x = 1\n", "train/__init__.py": "", "train/leaf.py": "x = 1\n",
+             "train/loop.py": "from plmlib.model import PLMNet\nimport plmlib.model.net\n"}
+    for relative, text in clean.items():
+        (package / relative).parent.mkdir(parents=True, exist_ok=True)
+        (package / relative).write_text(text)
+    layers = {"plmlib": 0, "plmlib.core": 0, "plmlib.model": 2, "plmlib.train": 3}
+    assert layer_violations(package, layers, {}) == []
+    for relative, text in files.items():
+        (package / relative).write_text(text)
+    found = layer_violations(package, layers, {})
+    assert len(found) == 1 and found[0].startswith(expected), found
 
 
 def test_every_command_and_sub_command_answers_help():

@@ -7,8 +7,9 @@ import pytest
 
 from plmlib.baselines import bvs
 from plmlib.baselines.superpixel import ColourModel, adjacency
+from plmlib.core.methods import create_segmenter
+from plmlib.core.segmenter import segment_video
 from plmlib.data import make_video
-from plmlib.segmenter import create_segmenter, segment_video
 
 BASELINES = ("flow", "superpixel", "bvs")
 

@@ -63,7 +63,7 @@ def test_segment_writes_masks_overlay_and_config(tmp_path, capsys):
 
 def test_segment_defaults_to_the_best_plm_method():
     from plmlib.cli import configured_parser
-    from plmlib.segmenter import DEFAULT_METHOD, PLM_METHODS
+    from plmlib.core.methods import DEFAULT_METHOD, PLM_METHODS
     from plmlib.widgets import PropagationSession
 
     args = configured_parser(["segment"]).parse_args(["segment", "v.mp4", "--mask", "m.png", "--out", "o"])

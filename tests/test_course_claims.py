@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from plmlib.core.segmenter import segment_video
 from plmlib.data import make_video
 from plmlib.metrics import region_similarity
-from plmlib.segmenter import segment_video
 
 
 def mean_j(masks, truth) -> float:
@@ -70,9 +70,9 @@ def test_05_a_fresh_network_fine_tuned_on_one_frame_follows_the_object():
 
 def test_09_one_frame_of_fine_tuning_brings_back_the_shifted_domain(tmp_path):
     from plmlib.ablation import score_video, segment
+    from plmlib.core.methods import create_segmenter
     from plmlib.data import Davis2016, write_dataset
     from plmlib.data.domain import ThermalLike, thermal_like_sequence
-    from plmlib.segmenter import create_segmenter
     from plmlib.train import pretrain, pretrain_profile
 
     config = pretrain_profile("smoke")  # as notebook 09: RGB pre-training on other synthetic videos

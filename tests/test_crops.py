@@ -1,9 +1,9 @@
-"""plmlib.crops: boxes, context windows, crop + resize with padding, paste back and stacking."""
+"""plmlib.core.crops: boxes, context windows, crop + resize with padding, paste back and stacking."""
 
 import numpy as np
 import pytest
 
-from plmlib import crops
+from plmlib.core import crops
 
 
 def rect_mask(shape, x0, y0, x1, y1):

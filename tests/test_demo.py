@@ -5,8 +5,8 @@ import csv
 import pytest
 
 from plmlib.cli import main
+from plmlib.core.methods import DEFAULT_METHOD
 from plmlib.demo import DEMO_METHODS
-from plmlib.segmenter import DEFAULT_METHOD
 
 
 def test_the_demo_shows_plm_beside_the_traditional_methods():

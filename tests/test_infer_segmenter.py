@@ -16,12 +16,14 @@ import torch
 import yaml
 
 from plmlib.cli import main
+from plmlib.core.methods import METHODS, create_segmenter
+from plmlib.core.segmenter import segment_video
 from plmlib.data.synthetic import blob_sprite, colour_texture, place
 from plmlib.infer import PLM_THRESHOLD, PLMSegmenter, PLMUSegmenter, segment_frames
+from plmlib.infer import share_finetuning
 from plmlib.io import FrameError, MaskError, read_mask, write_mask
 from plmlib.metrics import region_similarity
 from plmlib.model import PLMNet
-from plmlib.segmenter import METHODS, create_segmenter, segment_video, share_finetuning
 
 SIZE = (144, 256)
 BACKGROUND = np.array([[40, 110, 40], [90, 160, 70], [140, 190, 110]], np.float32)  # greens

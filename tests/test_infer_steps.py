@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from plmlib import crops
+from plmlib.core import crops
 from plmlib.infer import (DEFAULT_JITTER, POSITION_JITTER, BoxTracker, CandidateConfig, Matcher, MotionEstimator,
                           VisualTracker, WeightedMedianConfig, jittered_windows, largest_component, merge_objects,
                           recovery_windows, restore_and_stack, threshold, weighted_median)

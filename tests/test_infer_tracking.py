@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 
 from plmlib.cli import main
+from plmlib.core.methods import create_segmenter
+from plmlib.core.segmenter import segment_video
 from plmlib.infer import PLMSegmenter, PLMUSegmenter
 from plmlib.io import read_mask, write_mask
 from plmlib.metrics import region_similarity
-from plmlib.segmenter import create_segmenter, segment_video
 
 from test_infer_segmenter import SIZE, scripted_video
 

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from plmlib.metrics import jumpcut_error, jumpcut_frame_error, jumpcut_pairs, segtrack_iou, segtrack_sequence_iou
+from plmlib.metrics import (jumpcut_error, jumpcut_frame_error, jumpcut_pairs, region_similarity,
+                            segtrack_sequence_iou)
 
 
 def test_jumpcut_pairs():
@@ -41,7 +42,7 @@ def test_segtrack_iou_per_object_and_union():
     gt[:, 6:9, 6:9] = 2  # 9 px
     pred = gt.copy()
     pred[1:, 6:9, 6:9] = 0  # object 2 lost after the first frame
-    assert segtrack_iou(gt[1] == 1, pred[1] == 1) == 1.0
+    assert region_similarity(gt[1] == 1, pred[1] == 1) == 1.0
     assert segtrack_sequence_iou(list(gt), list(pred)) == pytest.approx(0.5)  # mean of 1.0 and 0.0
     assert segtrack_sequence_iou(list(gt), list(pred), combine="union") == pytest.approx(0.5)  # 9 / 18
     assert segtrack_sequence_iou(list(gt), list(pred), skip_first=False) == pytest.approx((1.0 + 1 / 3) / 2)

@@ -104,7 +104,7 @@ def test_the_paper_architecture_model_loads_and_fits_the_budget():
     assert stages[0]["starts_from"] is None and release["encoder_weights"] == "hed"
     model = pretrained("plm_davis2016")
     assert model.config.fc_widths == (1024, 1024)
-    from plmlib import crops
+    from plmlib.core import crops
     from plmlib.data import make_video
 
     video = make_video("translate", n_frames=1, seed=0)
@@ -174,13 +174,13 @@ def test_committed_results_were_made_by_the_shipped_model(folder, variant):
 
     import yaml
 
+    from plmlib.io import file_digest
     from plmlib.model.release import PAPER_ARCHITECTURE_NAME, SHIPPED_NAME
-    from plmlib.model.weights import sha256_file
 
     name = SHIPPED_NAME if folder == "davis2016_val" else PAPER_ARCHITECTURE_NAME
     config = Path(__file__).resolve().parents[1] / "results" / folder / variant / "config.yaml"
     saved = yaml.safe_load(config.read_text())["config"]
-    assert saved["checkpoint_sha256"] == sha256_file(shipped_path(name)), f"{config} was made by another network"
+    assert saved["checkpoint_sha256"] == file_digest(shipped_path(name)), f"{config} was made by another network"
 
 
 def test_a_shipped_model_is_named_like_a_checkpoint(tmp_path):
@@ -227,7 +227,7 @@ def test_a_stage_started_from_a_release_carries_the_release_lineage(tmp_path, ca
     """plm release of a run that continued a release (e.g. a longer pre-training of a shipped model): the release's
     recorded stages come first, then the run, which names the file it started from and its sha256."""
     from plmlib.cli import main
-    from plmlib.model.weights import sha256_file
+    from plmlib.io import file_digest
     from plmlib.train import pretrain, pretrain_profile
     from plmlib.train.pairs import DataConfig
 
@@ -243,4 +243,4 @@ def test_a_stage_started_from_a_release_carries_the_release_lineage(tmp_path, ca
     assert main(["release", str(tmp_path / "longer"), "--out", str(tmp_path / "longer.pt")]) == 0
     lineage = read_release(tmp_path / "longer.pt")["provenance"]["training"]
     assert [s["run"] for s in lineage] == ["stage1", "longer"]
-    assert lineage[1]["starts_from"] == str(first) and lineage[1]["starts_from_sha256"] == sha256_file(first)
+    assert lineage[1]["starts_from"] == str(first) and lineage[1]["starts_from_sha256"] == file_digest(first)

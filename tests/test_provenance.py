@@ -1,4 +1,4 @@
-"""What is recorded beside every result (plmlib.provenance)."""
+"""What is recorded beside every result (plmlib.core.provenance)."""
 
 import sys
 from pathlib import Path
@@ -7,7 +7,7 @@ import pytest
 
 import plmlib
 
-from plmlib.provenance import provenance, refuse_other_settings
+from plmlib.core.provenance import provenance, refuse_other_settings
 
 
 def test_provenance_names_the_command_as_typed(monkeypatch):
@@ -42,7 +42,7 @@ def test_resumption_refuses_other_settings_and_names_them():
 def test_results_written_by_runs_do_not_make_the_code_dirty(tmp_path):
     import subprocess
 
-    from plmlib.provenance import git_sha
+    from plmlib.core.provenance import git_sha
 
     def git(*args):
         subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=tmp_path, check=True,

@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from plmlib.cli import main
-from plmlib.infer.segmenter import PLM_THRESHOLD
 from plmlib.data import write_dataset
+from plmlib.infer.segmenter import PLM_THRESHOLD
+from plmlib.io import file_digest
 from plmlib.model import build_model, save_checkpoint
-from plmlib.model.weights import sha256_file
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def test_reproduce_segments_scores_and_resumes(setup, capsys):
         scores = pd.read_csv(tmp / "results" / variant / "per_sequence_results.csv")
         assert sorted(scores["Sequence"]) == ["synthetic-occlusion", "synthetic-translate"]
         saved = yaml.safe_load((tmp / "results" / variant / "config.yaml").read_text())["config"]
-        assert saved["checkpoint_sha256"] == sha256_file(checkpoint)  # which network made these numbers
+        assert saved["checkpoint_sha256"] == file_digest(checkpoint)  # which network made these numbers
         assert saved["threshold"] == PLM_THRESHOLD  # slides (h): the default, written down
         settings = saved["segmenter"]  # every setting, defaults filled in
         assert settings["method"] == variant and settings["threshold"] == PLM_THRESHOLD

@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
 
+from plmlib.core.methods import METHODS, PLM_METHODS, create_segmenter
+from plmlib.core.segmenter import segment_video
 from plmlib.data import make_video
 from plmlib.io import FrameError, MaskError
-from plmlib.segmenter import METHODS, PLM_METHODS, create_segmenter, segment_video
 
 # The learned methods fine-tune a network on the first frame: a fresh ``small`` one here (slow: about a minute on
 # this CPU), held to a lower overlap than the propagation baselines, which copy a static mask exactly (measured:

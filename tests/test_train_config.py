@@ -3,9 +3,9 @@
 import pytest
 import yaml
 
-from plmlib.provenance import save_config
-from plmlib.train import (FinetuneConfig, PretrainConfig, apply_overrides, finetune_profile, load_config,
-                          pretrain_profile)
+from plmlib.core.config import apply_overrides
+from plmlib.core.provenance import save_config
+from plmlib.train import FinetuneConfig, PretrainConfig, finetune_profile, load_config, pretrain_profile
 from plmlib.train.config import PROFILE_NAMES
 from plmlib.train.pairs import Augmentation
 from plmlib.train.pretrain import LRSchedule

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from plmlib import crops
+from plmlib.core import crops
 from plmlib.data import Sequence, make_video
 from plmlib.train.pairs import (Augmentation, DataConfig, PairConfig, PairDataset, augmented_crop, collate,
                                 load_sequences)

@@ -4,7 +4,7 @@ One module each, in the slides' taxonomy of traditional methods (pixel / superpi
 ``flow`` (optical-flow mask propagation), ``superpixel`` (SLIC superpixels labelled from motion, a
 first-frame colour model and neighbour smoothing) and ``bvs`` (bilateral-space video segmentation,
 Maerki et al., CVPR 2016, the paper's strongest baseline). Each implements
-:class:`plmlib.segmenter.VideoSegmenter`, so it is used exactly like PLM (``create_segmenter("bvs")``).
+:class:`plmlib.core.segmenter.VideoSegmenter`, so it is used exactly like PLM (``create_segmenter("bvs")``).
 """
 
 from plmlib.baselines.bvs import BilateralSpaceSegmentation

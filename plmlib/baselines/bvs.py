@@ -39,7 +39,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from plmlib.segmenter import VideoSegmenter
+from plmlib.core.segmenter import VideoSegmenter
 
 GRID_SIZE = (35, 20, 20, 20, 20, 5)  # vertices along Y, U, V, x, y, t (Wang's re-implementation of BVS)
 REFERENCE_PIXELS = 854 * 480  # occupancies are counted in pixels of a DAVIS 480p frame (our choice)

@@ -24,7 +24,7 @@ import numpy as np
 from scipy import sparse
 
 from plmlib.baselines.flow import dis_flow, one_hot, warp_scores
-from plmlib.segmenter import VideoSegmenter
+from plmlib.core.segmenter import VideoSegmenter
 
 
 def slic_superpixels(lab: np.ndarray, region_size: int, ruler: float = 10.0, iterations: int = 10) -> tuple[np.ndarray, int]:

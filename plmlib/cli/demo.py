@@ -8,9 +8,9 @@ from pathlib import Path
 
 from plmlib.cli import add_threads_option
 from plmlib.cli.synth import size_argument
+from plmlib.core.methods import METHODS
 from plmlib.data.synthetic import DEFAULT_SIZE, SCENARIOS, scenario_list
 from plmlib.demo import DEMO_FINETUNE_ITERATIONS, DEMO_METHODS, run_demo
-from plmlib.segmenter import METHODS
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace, script: str = SCRIPT) -> int:
     try:
         opts = options_from_args(args)
         if not opts.dry_run:
-            from plmlib.io.atomic import check_writable_folder
+            from plmlib.core.files import check_writable_folder
 
             check_writable_folder(opts.dest, "--dest")  # before any download or checksum
     except (ValueError, OSError) as err:

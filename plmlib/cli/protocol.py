@@ -7,8 +7,8 @@ import argparse
 from pathlib import Path
 
 from plmlib.cli import add_threads_option
+from plmlib.core.methods import METHODS
 from plmlib.protocols import DATASETS, PROTOCOLS, parse_options, run_protocol
-from plmlib.segmenter import METHODS
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from plmlib.cli import add_threads_option
+from plmlib.core.methods import PLM_METHODS
 from plmlib.metrics.evaluate import report
 from plmlib.reproduce import VARIANTS, reproduce
-from plmlib.segmenter import PLM_METHODS
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

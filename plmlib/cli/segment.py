@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from plmlib.cli import add_threads_option
+from plmlib.core.methods import DEFAULT_METHOD, METHODS, PLM_METHODS
 from plmlib.segment import segment_file
-from plmlib.segmenter import DEFAULT_METHOD, METHODS, PLM_METHODS
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

@@ -28,13 +28,13 @@ The output is an ``H x W x 3`` uint8 RGB frame of the input's size, so every met
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from plmlib.core.config import to_dict
 from plmlib.data.sequence import Sequence
 
 SUFFIX = "-thermal-like"
@@ -63,7 +63,7 @@ class ThermalLike:
         _colormap_code(self.colormap)  # raises on an unknown name
 
     def to_dict(self) -> dict:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+        return to_dict(self)
 
 
 def _colormap_code(name: str) -> int | None:

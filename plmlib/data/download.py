@@ -17,7 +17,6 @@ What a run does, in order:
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import importlib.util
 import os
@@ -37,6 +36,8 @@ from pathlib import Path
 
 import yaml
 from tqdm import tqdm
+
+from plmlib.core.files import file_digest
 
 CHUNK = 1 << 20  # bytes read from the network or a file at a time
 USER_AGENT = "plmlib-download/0.1 (+https://pypi.org/project/plmlib)"
@@ -363,15 +364,6 @@ def parse_checksum(text: str) -> tuple[str, str]:
     if algorithm not in ("md5", "sha256") or not re.fullmatch(r"[0-9a-f]{8,64}", digest.lower()):
         raise ValueError(f"bad checksum {text!r}: expected 'md5:<hex>' or 'sha256:<hex>'")
     return algorithm, digest.lower()
-
-
-def file_digest(path: Path, algorithm: str) -> str:
-    """Hex digest of ``path`` (md5 or sha256), read in chunks."""
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def checksum_matches(actual: str, expected: str) -> bool:

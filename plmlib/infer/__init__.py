@@ -4,7 +4,7 @@
     segmenter = PLMSegmenter()                            # fresh small model, fine-tuned on the first frame
     for mask in segment_frames(frames, first_mask):       # any iterable of frames (a camera too): a generator
         ...
-    # or by name, like every method: plmlib.segmenter.create_segmenter("plm" | "plm_u" | "plm_p", **options)
+    # or by name, like every method: plmlib.create_segmenter("plm" | "plm_u" | "plm_p", **options)
     # ("plm_grabcut": ours, not the paper's: PLM's maps refined by GrabCut)
 
 Modules, in the slides' order: candidates (a, b), responses (c, d, e), stacking (f size restoring, g stacking,
@@ -18,14 +18,15 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from plmlib.segmenter import segment_video
+from plmlib.core.segmenter import segment_video
 
 from .candidates import (DEFAULT_JITTER, POSITION_JITTER, BoxTracker, CandidateConfig, MotionEstimator, VisualTracker,
                          jittered_windows, largest_component, recovery_windows)
 from .grabcut import GrabCutConfig, grabcut_refine
 from .postprocess import WeightedMedianConfig, weighted_median
 from .responses import Matcher
-from .segmenter import PLM_THRESHOLD, PLMGrabCutSegmenter, PLMPSegmenter, PLMSegmenter, PLMUSegmenter
+from .segmenter import (PLM_THRESHOLD, PLMGrabCutSegmenter, PLMPSegmenter, PLMSegmenter, PLMUSegmenter,
+                        share_finetuning)
 from .stacking import DEFAULT_THRESHOLD, merge_objects, restore_and_stack, threshold
 
 
@@ -41,6 +42,7 @@ __all__ = [
     "BoxTracker", "CandidateConfig", "DEFAULT_JITTER", "DEFAULT_THRESHOLD", "GrabCutConfig", "POSITION_JITTER",
     "Matcher", "MotionEstimator", "PLM_THRESHOLD", "PLMGrabCutSegmenter", "PLMPSegmenter", "PLMSegmenter",
     "PLMUSegmenter", "VisualTracker", "WeightedMedianConfig", "jittered_windows", "grabcut_refine",
-    "largest_component", "merge_objects", "recovery_windows", "restore_and_stack", "segment_frames", "threshold",
+    "largest_component", "merge_objects", "recovery_windows", "restore_and_stack", "segment_frames", "share_finetuning",
+    "threshold",
     "weighted_median",
 ]

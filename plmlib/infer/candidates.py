@@ -4,7 +4,7 @@ The slides show several candidate windows around the target, each fed to the net
 are placed, how many, and how the box they are placed around follows the object are not in the paper: everything
 here is *our choice*, a named field of :class:`CandidateConfig` so that it can be ablated.
 
-- Windows are cut with ``plmlib.crops`` (the geometry training uses): a window is ``context`` times the tracked box,
+- Windows are cut with ``plmlib.core.crops`` (the geometry training uses): a window is ``context`` times the tracked box,
   square, then jittered in position and scale by the fixed pattern ``jitter`` (deterministic: the same video gives
   the same masks). The default jitters the scale only (see DEFAULT_JITTER for why); POSITION_JITTER also moves it.
 - The tracked box (:class:`BoxTracker`) is re-estimated from each prediction. A box taken from the raw mask grows
@@ -35,9 +35,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from plmlib import crops
+from plmlib.core import crops
 
-Window = tuple[int, int, int, int]  # x0, y0, x1, y1: whole pixels, x1/y1 exclusive (plmlib.crops)
+Window = tuple[int, int, int, int]  # x0, y0, x1, y1: whole pixels, x1/y1 exclusive (plmlib.core.crops)
 
 # (dx, dy, scale) per candidate: the centre moved by (dx, dy) times the window's side, the side times ``scale``.
 # Ours: the window itself, a tighter and a wider one, all centred on the box; POSITION_JITTER also shifts them (an
@@ -65,7 +65,7 @@ class CandidateConfig:
     """How candidate windows are placed and how the box they are placed around is tracked (all ours; the
     measurements behind the defaults: results/defaults/README.md).
 
-      context             window side = context x the box's longer side (plmlib.crops; paper README: 1.5)
+      context             window side = context x the box's longer side (plmlib.core.crops; paper README: 1.5)
       jitter              (dx, dy, scale) per candidate window, see DEFAULT_JITTER
       min_side            smallest window side, frame pixels
       scale_damping       0..1: the box's log-size moves this fraction of the way to the measured one each frame

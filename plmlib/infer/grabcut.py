@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from plmlib import crops
+from plmlib.core import crops
 
 from .stacking import DEFAULT_THRESHOLD
 
@@ -72,7 +72,7 @@ def check_levels(config: GrabCutConfig, level: float) -> None:
 
 
 def grabcut_region(foreground: np.ndarray, config: GrabCutConfig) -> tuple[int, int, int, int] | None:
-    """(y0, y1, x0, x1): the box of ``foreground`` (plmlib.crops.mask_box) enlarged by the margin, inside the frame;
+    """(y0, y1, x0, x1): the box of ``foreground`` (plmlib.core.crops.mask_box) enlarged by the margin, inside the frame;
     None when empty."""
     box = crops.mask_box(foreground)
     if box is None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from plmlib import crops
+from plmlib.core import crops
 
 from .stacking import DEFAULT_THRESHOLD
 

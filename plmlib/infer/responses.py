@@ -3,7 +3,7 @@ probability for each (query, candidate window) pair.
 
 Matching is always against the first frame (slides: "initial frame matching without model update"), so the query's
 vector is computed once (:meth:`Matcher.set_query`) and reused; the candidate windows of a frame go through the
-network as one batch (:meth:`Matcher.responses`). Crops are cut with ``plmlib.crops``, exactly as training cuts
+network as one batch (:meth:`Matcher.responses`). Crops are cut with ``plmlib.core.crops``, exactly as training cuts
 them. PLM_U calls ``set_query`` again with a later frame and its predicted mask.
 """
 
@@ -14,7 +14,7 @@ import time
 import numpy as np
 import torch
 
-from plmlib import crops
+from plmlib.core import crops
 from plmlib.model import PLMNet
 
 

@@ -31,15 +31,18 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import asdict, fields, is_dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from plmlib.core.config import apply_overrides, as_config
+from plmlib.core.masks import object_ids
+from plmlib.core.methods import check_options
+from plmlib.core.segmenter import VideoSegmenter, check_first_mask, check_frame
 from plmlib.model import PLMNet, build_model, default_device, load_checkpoint, pretrained, shipped_path
 from plmlib.model.release import RELEASE_FINETUNE, SHIPPED_NAME, resolve_network, shipped_name_of
-from plmlib.segmenter import VideoSegmenter, check_first_mask, check_frame
 
 from .candidates import BoxTracker, CandidateConfig, MotionEstimator, VisualTracker
 from .grabcut import GrabCutConfig, check_levels, grabcut_refine
@@ -53,18 +56,6 @@ PLM_U_UPDATE_MODEL = True  # slides: "successive frames matching with model upda
 # Slides (h): the paper README starts at 0.5 (plmlib.infer.stacking.DEFAULT_THRESHOLD); ours is lower, for
 # pre-trained networks (a fresh one keeps 0.5, threshold_default): results/defaults/README.md.
 PLM_THRESHOLD = 0.3
-
-
-def _config(cls, value):
-    """A config dataclass from None (defaults), an instance, or a dict of field values."""
-    if value is None:
-        return cls()
-    if is_dataclass(value):
-        return value
-    unknown = set(value) - {f.name for f in fields(cls)}
-    if unknown:
-        raise TypeError(f"unknown {cls.__name__} fields: {sorted(unknown)}")
-    return cls(**value)
 
 
 def finetune_defaults(from_checkpoint: bool, release: str | None = None) -> dict:
@@ -146,7 +137,7 @@ class PLMSegmenter(VideoSegmenter):
             self.release = SHIPPED_NAME if self.shipped else shipped_name_of(checkpoint) if checkpoint else None
         self.finetune_options = {**finetune_defaults(self.pretrained_network, self.release),
                                  **dict(finetune_options or {})}
-        self.candidates = _config(CandidateConfig, candidates)
+        self.candidates = as_config(CandidateConfig, candidates)
         if stacking not in STACKING:
             raise ValueError(f"stacking must be one of {STACKING}, got {stacking!r}")
         if threshold is None:
@@ -158,10 +149,10 @@ class PLMSegmenter(VideoSegmenter):
         self.update_model = bool(update_model)
         if postprocess is True:
             postprocess = WeightedMedianConfig()
-        self.postprocess = _config(WeightedMedianConfig, postprocess) if postprocess else None
+        self.postprocess = as_config(WeightedMedianConfig, postprocess) if postprocess else None
         if grabcut is True:
             grabcut = GrabCutConfig()
-        self.grabcut = _config(GrabCutConfig, grabcut) if grabcut else None
+        self.grabcut = as_config(GrabCutConfig, grabcut) if grabcut else None
         if self.grabcut is not None:
             check_levels(self.grabcut, self.threshold)
         self.keep_largest = bool(keep_largest)
@@ -270,7 +261,7 @@ class PLMSegmenter(VideoSegmenter):
         PLM_U, PLM_P) can share one fine-tuning: hand the result to each as ``model=`` with ``finetune=False``
         (``plm reproduce``, ``plm protocol``, ``plm ablation`` do)."""
         from plmlib.data import Sequence
-        from plmlib.train import FinetuneConfig, apply_overrides
+        from plmlib.train import FinetuneConfig
 
         frame = check_frame(frame)
         object_mask = (check_first_mask(object_mask, frame.shape[:2], "object mask") > 0).astype(np.uint8)
@@ -358,3 +349,21 @@ class PLMPSegmenter(PLMSegmenter):
 
     def __init__(self, *args, postprocess: bool | WeightedMedianConfig | dict = True, **kwargs):
         super().__init__(*args, postprocess=postprocess, **kwargs)
+
+
+def share_finetuning(frame: np.ndarray, first_mask: np.ndarray, **options) -> tuple[dict, float]:
+    """Fine-tune PLM's network once on the first frame, for variants that differ only after the network
+    (``plmlib.core.methods.PLM_METHODS``; slides, stage 2): returns the options to add to each such variant's
+    (``model`` = the fine-tuned network, ``finetune=False``, ``pretrained_network``, and the fine-tuning options it
+    was tuned with, defaults filled in, which PLM_U's model updates reuse) and the seconds the fine-tuning took, which count in each
+    variant's time. ``options`` are PLM's (checkpoint or model, seed, fine-tuning options, device ...).
+
+    Sharing applies to a first mask with one object and ``finetune`` not False; otherwise ``({}, 0.0)``: each
+    variant fine-tunes its own networks (one per object), as it would alone."""
+    if not options.get("finetune", True) or len(object_ids(np.asarray(first_mask))) != 1:
+        return {}, 0.0
+    tuner = PLMSegmenter(**check_options("plm", options))
+    network = tuner.finetuned_network(frame, first_mask)
+    shared = {"model": network, "finetune": False, "pretrained_network": tuner.pretrained_network,
+              "finetune_options": dict(tuner.finetune_options)}
+    return shared, tuner.timing["finetune_seconds"]

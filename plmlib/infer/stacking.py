@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from plmlib import crops
+from plmlib.core import crops
 
 DEFAULT_THRESHOLD = 0.5  # paper README: "thresholded (0.5 to start)"; PLMSegmenter uses its own, PLM_THRESHOLD (0.3)
 

@@ -1,7 +1,11 @@
-"""Input and output: frames, videos, masks (DAVIS palette), overlays, atomic writes."""
+"""Input and output: frames, videos, masks (DAVIS palette), overlays, atomic writes.
 
-from plmlib.io.atomic import atomic_folder, atomic_write, check_writable_folder
-from plmlib.io.errors import FrameError, MaskError
+The input errors, the array-level mask helpers and the atomic writes are ``plmlib.core``'s (``errors``, ``masks``,
+``files``), exported here too."""
+
+from plmlib.core.errors import FrameError, MaskError
+from plmlib.core.files import atomic_folder, atomic_write, check_writable_folder, file_digest
+from plmlib.core.masks import check_mask_size, ids_from_array, object_ids
 from plmlib.io.frames import (
     IMAGE_EXTENSIONS,
     VIDEO_EXTENSIONS,
@@ -14,9 +18,6 @@ from plmlib.io.frames import (
 )
 from plmlib.io.masks import (
     DAVIS_PALETTE,
-    check_mask_size,
-    ids_from_array,
-    object_ids,
     read_mask,
     write_mask,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "atomic_write",
     "check_writable_folder",
     "check_mask_size",
+    "file_digest",
     "ids_from_array",
     "list_images",
     "natural_key",

@@ -28,11 +28,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from plmlib.io.atomic import atomic_write
-from plmlib.io.errors import MaskError
+from plmlib.core.errors import MaskError
+from plmlib.core.files import atomic_write
+from plmlib.core.masks import BINARY_THRESHOLD, grey_to_ids
 
-ID_LIMIT = 128
-BINARY_THRESHOLD = 128
 BLEND_TOLERANCE = 6.0  # colour distance (0..255 units) from the line between two colours that still counts as a blend
 MANY_OBJECTS = 10  # more object ids than this in a colour mask: warn (a photo, or an unusual export?)
 
@@ -52,12 +51,6 @@ def davis_palette() -> np.ndarray:
 
 
 DAVIS_PALETTE = davis_palette()
-
-
-def _grey_to_ids(values: np.ndarray) -> np.ndarray:
-    if values.size and values.max() >= ID_LIMIT:
-        return (values >= BINARY_THRESHOLD).astype(np.uint8)
-    return values.astype(np.uint8)
 
 
 def snap_blended_colours(colours: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -147,11 +140,11 @@ def read_mask(path: str | os.PathLike) -> np.ndarray:
     if mode == "1":
         return array.astype(np.uint8)
     if mode in ("L", "I", "I;16", "F"):
-        return _grey_to_ids(array)
+        return grey_to_ids(array)
     if mode in ("LA", "La"):
         if _alpha_is_the_mask(array[..., :1], array[..., 1]):
             return (array[..., 1] >= BINARY_THRESHOLD).astype(np.uint8)
-        return _grey_to_ids(array[..., 0])
+        return grey_to_ids(array[..., 0])
     if mode in ("RGB", "RGBA", "RGBa"):
         rgb = array[..., :3]
         transparent = None
@@ -162,50 +155,9 @@ def read_mask(path: str | os.PathLike) -> np.ndarray:
             transparent = alpha < BINARY_THRESHOLD if (alpha < 255).any() else None
         if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2]):
             grey = rgb[..., 0] if transparent is None else np.where(transparent, 0, rgb[..., 0])
-            return _grey_to_ids(grey)
+            return grey_to_ids(grey)
         return _colours_to_ids(rgb, path, transparent)
     raise MaskError(f"{path}: unsupported mask mode {mode!r} (expected P, 1, L, LA, I, RGB or RGBA)")
-
-
-def ids_from_array(mask: np.ndarray, name: str = "mask") -> np.ndarray:
-    """A mask given as an array (the Python API) as an id map, by the rule PNG files follow:
-
-    - bool: True is object 1;
-    - integers (any dtype): as a grey PNG: all values below ID_LIMIT are ids (0/1, or 0..K), otherwise the mask is
-      binarised at 128 (a 0/255 mask is object 1, as ``plm segment`` reads the same mask from a file);
-    - floats: whole numbers as integers; values in [0, 1] (a soft or probability mask) are object 1 from 0.5 on.
-    Anything else (negative, NaN, above 255, fractional values above 1) is a MaskError naming ``name``."""
-    mask = np.asarray(mask)
-    if mask.dtype == bool:
-        return mask.astype(np.uint8)
-    if np.issubdtype(mask.dtype, np.floating):
-        if not np.isfinite(mask).all():
-            raise MaskError(f"{name}: the mask holds NaN or infinite values")
-        if mask.size and mask.min() >= 0 and mask.max() <= 1 and not np.array_equal(mask, np.round(mask)):
-            return (mask >= 0.5).astype(np.uint8)
-        if not np.array_equal(mask, np.round(mask)):
-            raise MaskError(f"{name}: float values above 1 that are not whole numbers: expected object ids, 0/255, "
-                            "or a soft mask in [0, 1]")
-        mask = mask.astype(np.int64)
-    if not np.issubdtype(mask.dtype, np.integer):
-        raise MaskError(f"{name}: expected a bool, integer or float array, got {mask.dtype}")
-    if mask.size and (mask.min() < 0 or mask.max() > 255):
-        raise MaskError(f"{name}: values {mask.min()}..{mask.max()}: expected object ids 0..255 (or 0/255, or [0, 1])")
-    return _grey_to_ids(mask)
-
-
-def object_ids(mask: np.ndarray) -> list[int]:
-    """The object ids present in a mask, background excluded, ascending."""
-    return [int(i) for i in np.unique(mask) if i != 0]
-
-
-def check_mask_size(mask: np.ndarray, frame_size: tuple[int, int], name: str | os.PathLike) -> None:
-    """Raise a ``MaskError`` naming ``name`` when the mask is not ``frame_size`` = (height, width)."""
-    if tuple(mask.shape[:2]) != tuple(frame_size):
-        raise MaskError(
-            f"{name}: mask is {mask.shape[1]}x{mask.shape[0]} but its frame is "
-            f"{frame_size[1]}x{frame_size[0]} (width x height)"
-        )
 
 
 def write_mask(path: str | os.PathLike, mask: np.ndarray) -> None:

@@ -9,9 +9,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from plmlib.io.atomic import atomic_write
-from plmlib.io.errors import FrameError
-from plmlib.io.masks import DAVIS_PALETTE, check_mask_size
+from plmlib.core.errors import FrameError
+from plmlib.core.files import atomic_write
+from plmlib.core.masks import check_mask_size
+from plmlib.io.masks import DAVIS_PALETTE
 
 
 def overlay_mask(frame: np.ndarray, mask: np.ndarray, alpha: float = 0.5, contour: bool = True) -> np.ndarray:

@@ -5,7 +5,7 @@ SegTrack IoU, and the folder evaluation behind ``plm evaluate``. numpy and OpenC
 from plmlib.metrics.contour import boundary_precision_recall, boundary_tolerance, contour_accuracy, seg2bmap
 from plmlib.metrics.jumpcut import jumpcut_error, jumpcut_frame_error, jumpcut_pairs
 from plmlib.metrics.region import region_similarity
-from plmlib.metrics.segtrack import segtrack_iou, segtrack_sequence_iou
+from plmlib.metrics.segtrack import segtrack_sequence_iou
 from plmlib.metrics.statistics import Statistics, dataset_mean, decay, mean, recall, statistics
 from plmlib.metrics.temporal import T_SCALE, describe, sequence_temporal_stability, temporal_stability
 
@@ -25,7 +25,6 @@ __all__ = [
     "recall",
     "region_similarity",
     "seg2bmap",
-    "segtrack_iou",
     "segtrack_sequence_iou",
     "sequence_temporal_stability",
     "statistics",

@@ -29,6 +29,3 @@ def region_similarity(gt: np.ndarray, pred: np.ndarray, void: np.ndarray | None 
     if union == 0:
         return 1.0
     return np.count_nonzero(gt & pred) / union
-
-
-jaccard = region_similarity

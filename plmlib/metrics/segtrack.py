@@ -15,11 +15,6 @@ import numpy as np
 from plmlib.metrics.region import region_similarity
 
 
-def segtrack_iou(gt: np.ndarray, pred: np.ndarray) -> float:
-    """IoU of one object in one frame (1.0 when both masks are empty)."""
-    return region_similarity(gt, pred)
-
-
 def segtrack_sequence_iou(
     gts: Sequence[np.ndarray],
     preds: Sequence[np.ndarray],

@@ -51,7 +51,7 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device | None = 
     """Rebuild the model from the checkpoint's config and load its weights (no encoder weights are fetched).
 
     A release file (plmlib.model.release: the compact format the package ships) is read too."""
-    from . import build_model
+    from .build import build_model
     from .release import RELEASE_FORMATS, load_release
 
     ckpt = read_torch_file(path, map_location)

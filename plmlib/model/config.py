@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from plmlib.core.config import from_dict, to_dict
+
 # Tappable VGG-16 layers (after their ReLU), shallow to deep: name -> (channels, stride).
 TAP_CHANNELS = {"conv1_2": 64, "conv2_2": 128, "conv3_3": 256, "conv4_3": 512, "conv5_3": 512}
 TAP_STRIDE = {"conv1_2": 1, "conv2_2": 2, "conv3_3": 4, "conv4_3": 8, "conv5_3": 16}
@@ -238,14 +240,12 @@ class PLMConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (lists, not tuples) for YAML/JSON and checkpoints."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+        return to_dict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "PLMConfig":
-        unknown = set(d) - {f.name for f in dataclasses.fields(cls)}
-        if unknown:
-            raise TypeError(f"unknown PLMConfig fields: {sorted(unknown)}")
-        return cls(**d)
+        """From a plain dict (unknown keys raise TypeError)."""
+        return from_dict(cls, d)
 
     def to_yaml(self, path: str | Path | None = None) -> str:
         """YAML text; also written to ``path`` when given."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from plmlib.provenance import git_sha
+from plmlib.core.provenance import git_sha
 
 from .checkpoint import load_checkpoint
 from .release import RELEASE_FORMATS, export_release, read_release, shipped_name_of, shipped_path
-from .weights import read_torch_file, sha256_file
+from plmlib.core.files import file_digest
+
+from .weights import read_torch_file
 
 
 def _release_of(checkpoint: str) -> Path | None:
@@ -60,7 +62,7 @@ def training_lineage(run_dir: str | Path) -> list[dict[str, Any]]:
             return stages
         release = _release_of(parent)
         if release is not None:  # started from a release (a longer pre-training): its recorded lineage comes first
-            stages[0]["starts_from_sha256"] = sha256_file(release)
+            stages[0]["starts_from_sha256"] = file_digest(release)
             return list(read_release(release).get("provenance", {}).get("training", [])) + stages
         parent_run = Path(parent).parent
         if not (parent_run / "config.yaml").is_file():
@@ -80,5 +82,5 @@ def release_run(run: str | Path, out: str | Path | None = None, description: str
         raise FileNotFoundError(f"{source}: no model.pt in the run folder (has the run finished?)")
     provenance = {"name": out.stem, "description": description,
                   "training": training_lineage(run), "exported_by": "plm release",
-                  "exported_at_git_sha": git_sha(), "source_checkpoint_sha256": sha256_file(source)}
+                  "exported_at_git_sha": git_sha(), "source_checkpoint_sha256": file_digest(source)}
     return export_release(load_checkpoint(source), out, provenance=provenance), provenance

@@ -125,7 +125,7 @@ def _peak_rss_bytes() -> int:
 def _child(spec: dict[str, Any]) -> dict[str, Any]:
     """Runs in the subprocess: build, train ``steps`` steps, report peak RSS and per-stage seconds."""
     baseline = _peak_rss_bytes()
-    from . import build_model
+    from .build import build_model
 
     torch.manual_seed(0)
     model = build_model(PLMConfig.from_dict(spec["config"]), pretrained=False)

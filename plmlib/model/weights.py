@@ -22,16 +22,16 @@ Cache folder: $PLM_CACHE, else ~/.cache/plmlib.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
+
+from plmlib.core.files import atomic_write, file_digest
 
 IMAGENET_URL = "https://download.pytorch.org/models/vgg16-397923af.pth"
 IMAGENET_FILE = "vgg16-397923af.pth"
@@ -63,31 +63,11 @@ def cache_dir() -> Path:
     return d
 
 
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def atomic_torch_save(obj: object, path: str | Path) -> Path:
-    """torch.save to a temporary file in the same folder, then os.replace: readers never see a partial file."""
+    """torch.save through ``plmlib.core.files_write`` (durable): readers never see a partial file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 is not what an ordinary file gets
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, durable=True) as tmp, open(tmp, "wb") as f:
+        torch.save(obj, f)
     return path
 
 
@@ -133,7 +113,7 @@ def imagenet_state_dict(download: bool = True) -> dict[str, torch.Tensor]:
                 f"(or set PLM_CACHE to the folder that holds {IMAGENET_FILE}, or run "
                 f"python data_download/vgg16_weights.py vgg16-imagenet --archive FILE); or use encoder_weights='hed', "
                 f"which works offline.") from e
-    digest = sha256_file(path)
+    digest = file_digest(path)
     if not digest.startswith(IMAGENET_HASH_PREFIX):
         raise ValueError(f"{path}: sha256 {digest} does not start with {IMAGENET_HASH_PREFIX}: corrupt or another "
                          f"file; delete it and retry")
@@ -176,7 +156,7 @@ def convert_hed_h5(h5_path: str | Path | None = None,
 
     path = Path(h5_path) if h5_path is not None else hed_h5_path()
     if expected_sha256 is not None:
-        digest = sha256_file(path)
+        digest = file_digest(path)
         if digest != expected_sha256:
             raise ValueError(f"{path}: sha256 {digest} != expected {expected_sha256}: modified or another file")
     out: dict[str, torch.Tensor] = {}
@@ -243,7 +223,7 @@ def lite0_state_dict(path: str | Path | None = None) -> dict[str, torch.Tensor]:
     """The ImageNet EfficientNet-Lite0 stem and blocks (the classifier head is dropped), after checking the file's
     sha256."""
     path = Path(path) if path is not None else lite0_weights_path()
-    digest = sha256_file(path)
+    digest = file_digest(path)
     if digest != LITE0_SHA256:
         raise ValueError(f"{path}: sha256 {digest} != expected {LITE0_SHA256}: modified or another file; "
                          f"reinstall {LITE0_PIP}")

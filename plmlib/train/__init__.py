@@ -8,20 +8,20 @@ fine-tuning on the annotated first frame of each new sequence.
 
 Modules: pairs (pair dataset + augmentation), feature_pool (cached encoder features for a frozen encoder),
 config (stage configs + profiles), pretrain / finetune (one loop each), checkpointing (resume, loss.csv), cli.
-Crop geometry is plmlib.crops, shared with inference.
+Crop geometry is plmlib.core.crops, shared with inference.
 """
 
 from .checkpointing import plot_loss, read_loss_csv
 from .config import (CacheConfig, FinetuneConfig, ModelChoice, OptimConfig, PretrainConfig, RunConfig,
-                     apply_overrides, finetune_profile, load_config, pretrain_profile)
+                     finetune_profile, load_config, pretrain_profile)
 from .feature_pool import FeaturePool
-from .finetune import finetune, first_frame_fit, jaccard
+from .finetune import finetune, first_frame_fit
 from .pairs import Augmentation, DataConfig, PairConfig, PairDataset, augmented_crop, load_sequences
 from .pretrain import pretrain
 
 __all__ = [
     "Augmentation", "CacheConfig", "DataConfig", "FeaturePool", "FinetuneConfig", "ModelChoice", "OptimConfig",
-    "PairConfig", "PairDataset", "PretrainConfig", "RunConfig", "apply_overrides", "augmented_crop", "finetune",
-    "finetune_profile", "first_frame_fit", "jaccard", "load_config", "load_sequences", "plot_loss", "pretrain",
+    "PairConfig", "PairDataset", "PretrainConfig", "RunConfig", "augmented_crop", "finetune",
+    "finetune_profile", "first_frame_fit", "load_config", "load_sequences", "plot_loss", "pretrain",
     "pretrain_profile", "read_loss_csv",
 ]

@@ -57,13 +57,6 @@ def _tuple_back(value: Any) -> Any:
     return tuple(_tuple_back(v) for v in value) if isinstance(value, list) else value
 
 
-def seed_everything(seed: int) -> None:
-    """Seed python, numpy and torch (all devices)."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
 # ---------------------------------------------------------------------------------------------------------------- #
 # checkpoints
 def checkpoint_path(out_dir: str | Path, step: int) -> Path:

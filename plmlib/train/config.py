@@ -18,13 +18,13 @@ paper      full DAVIS 2016 train, paper-sized ``plm`` model, encoder    a GPU (C
 
 from __future__ import annotations
 
-import dataclasses
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from plmlib.core.config import apply_overrides, from_dict, to_dict
 
 from .pairs import (FINETUNE_QUERY_AUG, FINETUNE_SEARCH_AUG, Augmentation, DataConfig, PairConfig,
                     davis_train_sample_or_full)
@@ -172,11 +172,11 @@ class PretrainConfig:
     stage = "pretrain"
 
     def to_dict(self) -> dict[str, Any]:
-        return _plain(dataclasses.asdict(self))
+        return to_dict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "PretrainConfig":
-        return _from_dict(cls, d)
+        return from_dict(cls, d)
 
 
 @dataclass
@@ -204,11 +204,11 @@ class FinetuneConfig:
     stage = "finetune"
 
     def to_dict(self) -> dict[str, Any]:
-        return _plain(dataclasses.asdict(self))
+        return to_dict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "FinetuneConfig":
-        return _from_dict(cls, d)
+        return from_dict(cls, d)
 
 
 # ---------------------------------------------------------------------------------------------------------------- #
@@ -278,78 +278,6 @@ def finetune_profile(name: str = "smoke") -> FinetuneConfig:
 # dict / YAML round trip and "--set a.b=value" overrides
 
 
-def _plain(value: Any) -> Any:
-    """Tuples -> lists, recursively (YAML- and JSON-friendly)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _from_dict(cls: type, d: dict[str, Any]) -> Any:
-    """Build a (nested) config dataclass from a dict; unknown keys raise TypeError."""
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = set(d) - set(fields)
-    if unknown:
-        raise TypeError(f"unknown {cls.__name__} fields: {sorted(unknown)}")
-    kwargs = {}
-    for name, value in d.items():
-        sub = _dataclass_type(fields[name].type)
-        kwargs[name] = _from_dict(sub, value) if sub is not None and isinstance(value, dict) else value
-    return cls(**kwargs)
-
-
-_NESTED = {c.__name__: c for c in (ModelChoice, DataConfig, PairConfig, OptimConfig, CacheConfig, RunConfig,
-                                   Augmentation)}
-
-
-def _dataclass_type(annotation: Any) -> type | None:
-    name = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
-    return _NESTED.get(name)
-
-
-_EXPONENT_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
-
-
-def parse_assignment(text: str, option: str = "--set") -> tuple[str, Any]:
-    """``"key=value"`` -> (key, value parsed as YAML: 1e-3, [1024, 1024], null, true); ``option`` is the
-    command-line option named in the error. A bare number in exponent form is a float (YAML 1.1 reads "3e-4" as a
-    string)."""
-    key, sep, raw = text.partition("=")
-    if not sep or not key.strip():
-        raise ValueError(f"{option} expects key=value, got {text!r}")
-    value = yaml.safe_load(raw)
-    if isinstance(value, str) and _EXPONENT_NUMBER.fullmatch(value):
-        value = float(value)
-    return key.strip(), value
-
-
-def apply_overrides(config: Any, assignments: list[str], option: str = "--set") -> Any:
-    """Apply ``key.sub=value`` strings (``parse_assignment``) to a config; ``option`` is the command-line option
-    named in the error messages."""
-    for text in assignments:
-        key, value = parse_assignment(text, option)
-        *path, last = key.split(".")
-        target = config
-        for part in path:
-            if not hasattr(target, part):
-                raise ValueError(f"{option}: unknown config field {key!r}")
-            target = getattr(target, part)
-        if not dataclasses.is_dataclass(target) or last not in {f.name for f in dataclasses.fields(target)}:
-            raise ValueError(f"{option}: unknown config field {key!r}")
-        annotation = next(f.type for f in dataclasses.fields(target) if f.name == last)
-        sub = _dataclass_type(annotation)
-        if sub is not None and isinstance(value, dict):
-            value = _from_dict(sub, value)
-        if "float" in str(annotation) and isinstance(value, (str, int)) and not isinstance(value, bool):
-            value = float(value)  # YAML 1.1 reads "3e-4" as a string
-        setattr(target, last, value)
-        if hasattr(target, "__post_init__"):
-            target.__post_init__()
-    return config
-
-
 def load_config(path: str | Path, stage: str) -> PretrainConfig | FinetuneConfig:
     """A stage config from YAML (a bare config, or the ``config:`` key of a saved config.yaml)."""
     d = yaml.safe_load(Path(path).read_text())
@@ -366,7 +294,8 @@ def stage_config(stage: str, *, profile: str = "smoke", config_file: str | Path 
                  assignments: list[str] | None = None) -> PretrainConfig | FinetuneConfig:
     """The config of a training ``stage`` (``pretrain`` or ``finetune``) as ``plm train`` builds it: from the
     profile (or ``config_file``), then each option given (None: the config's own), then ``assignments``
-    (``section.field=value`` strings, :func:`apply_overrides`). ``sequence`` and ``split`` apply to fine-tuning."""
+    (``section.field=value`` strings, :func:`plmlib.core.config.apply_overrides`). ``sequence`` and ``split`` apply
+    to fine-tuning."""
     if config_file:
         config = load_config(config_file, stage)
     else:

@@ -24,12 +24,14 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from plmlib import crops
+from plmlib.core import crops
+from plmlib.core.provenance import save_config
+from plmlib.core.seeding import seed_everything
 from plmlib.data import Sequence
+from plmlib.metrics.region import region_similarity
 from plmlib.model import PLMNet, default_device, save_checkpoint
-from plmlib.provenance import save_config
 
-from .checkpointing import LossLog, find_resume, load_training_checkpoint, save_training_checkpoint, seed_everything
+from .checkpointing import LossLog, find_resume, load_training_checkpoint, save_training_checkpoint
 from .config import FinetuneConfig, finetune_profile
 from .feature_pool import FeaturePool
 from .pairs import PairConfig, PairDataset, load_sequences
@@ -128,13 +130,6 @@ def finetune(config: FinetuneConfig | None = None, sequence: Sequence | None = N
 # evidence: how well the network fits the first frame (and a few later ones)
 
 
-def jaccard(prediction: np.ndarray, truth: np.ndarray) -> float:
-    """Region similarity J (IoU) of two binary masks; 1.0 when both are empty."""
-    p, t = np.asarray(prediction) > 0, np.asarray(truth) > 0
-    union = np.logical_or(p, t).sum()
-    return 1.0 if union == 0 else float(np.logical_and(p, t).sum() / union)
-
-
 @torch.no_grad()
 def segment_in_window(net: PLMNet, query_vec: torch.Tensor, frame: np.ndarray, window, pad: str = "mean") -> np.ndarray:
     """Foreground probability of a full frame from one search window (0 outside it): crop, segment, paste."""
@@ -172,7 +167,7 @@ def first_frame_fit(net: PLMNet, sequence: Sequence, frames: list[int] | tuple[i
         probability = segment_in_window(net, query_vec, np.asarray(sequence.frames[t]), window, c.pad)
         truth = np.asarray(sequence.masks[t])
         rows.append({"sequence": sequence.name, "frame": int(t),
-                     "J": jaccard(probability >= threshold, truth)})
+                     "J": region_similarity(truth, probability >= threshold)})
     net.train(was_training)
     return rows
 

@@ -4,7 +4,7 @@ Slides, "Two-stage Training": pre-training = cropping, augmentation (translation
 flipping), resizing, probability vs ground truth, loss; fine-tuning = cropping, resizing, segmenting on the first
 frame of a new sequence. One pair:
 
-- query  = the object in frame i: the window ``plmlib.crops.context_window`` cuts around its mask (exactly the
+- query  = the object in frame i: the window ``plmlib.core.crops.context_window`` cuts around its mask (exactly the
   query inference cuts from the first frame), and that crop's mask;
 - search = a window in frame j of the same sequence, placed where inference would place it: around the object's box
   in the *previous* frame (j - 1; our choice, ``window_from``), jittered (translation, scale) because inference's
@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from plmlib import crops
+from plmlib.core import crops
 from plmlib.data import Davis2016, Sequence, make_video
 
 # ---------------------------------------------------------------------------------------------------------------- #
@@ -78,11 +78,11 @@ TRACKING_FINETUNE_SEARCH_AUG = Augmentation(translate=0.25, scale=0.35, rotate=5
 
 @dataclass
 class PairConfig:
-    """How pairs are cut (crop geometry is plmlib.crops', shared with inference).
+    """How pairs are cut (crop geometry is plmlib.core.crops', shared with inference).
 
       crop_size     S; None = the model's (the training loops fill it in)
       context       window = context x the object's box (paper README: 1.5 to start)
-      square        square windows (see plmlib.crops)
+      square        square windows (see plmlib.core.crops)
       min_side      smallest window side in frame pixels
       pad           fill outside the frame: "mean" (the frame's mean colour) or "zeros"
       max_gap       |j - i| at most this many frames; None = any two frames of the sequence (our default: the

@@ -29,13 +29,13 @@ from torch import nn
 from torch.utils.data import DataLoader, Sampler
 from tqdm.auto import tqdm
 
+from plmlib.core.provenance import save_config
+from plmlib.core.seeding import seed_everything
 from plmlib.model import PLMNet, build_model, default_device, load_checkpoint, save_checkpoint
 from plmlib.model.release import resolve_network
 from plmlib.model.warm_start import warm_start
-from plmlib.provenance import save_config
 
-from .checkpointing import (LossLog, find_resume, load_training_checkpoint, save_training_checkpoint,
-                            seed_everything)
+from .checkpointing import LossLog, find_resume, load_training_checkpoint, save_training_checkpoint
 from .config import CacheConfig, ModelChoice, OptimConfig, PretrainConfig, pretrain_profile
 from .feature_pool import FeaturePool, cached_taps, encoder_is_frozen
 from .pairs import PairDataset, collate, load_sequences

@@ -7,16 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from plmlib.viz.drift import OUR_NAMES
-
-# Traditional methods in greens, PLM methods in blues (the colours of the results figures).
-COLOURS = {"flow": "#c7e9c0", "superpixel": "#74c476", "bvs": "#31a354", "plm": "#3182bd", "plm_p": "#e6550d",
-           "plm_u": "#9ecae1", "plm_grabcut": "#756bb1"}
-
-
-def method_label(method: str) -> str:
-    """The name a reader knows a method by (``plm_grabcut`` -> ``PLM + GrabCut``)."""
-    return OUR_NAMES.get(method, method)
+from plmlib.core.methods import METHODS, method_label
 
 
 def comparison_figure(per_video: pd.DataFrame, table: pd.DataFrame) -> Figure:
@@ -29,7 +20,8 @@ def comparison_figure(per_video: pd.DataFrame, table: pd.DataFrame) -> Figure:
     width = 0.8 / max(len(per_video.columns), 1)
     for k, method in enumerate(per_video.columns):
         axes.bar(x + (k - (len(per_video.columns) - 1) / 2) * width, per_video[method], width,
-                 color=COLOURS.get(method), label=f"{method_label(method)} (mean J {means[method]:.2f})")
+                 color=METHODS[method].colour if method in METHODS else None,
+                 label=f"{method_label(method)} (mean J {means[method]:.2f})")
     names = [name.removeprefix("synthetic-") for name in per_video.index]
     axes.set_xticks(x, names, rotation=20, ha="right")
     axes.set(ylabel="J-Mean (frames 1 .. n-2)", ylim=(0, 1),

@@ -21,15 +21,15 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from plmlib.core.methods import METHODS, method_label
 from plmlib.published import leaderboard_per_frame, paper_table
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "results" / "davis2016_val"
-OURS = ("flow", "superpixel", "bvs")
+OURS = tuple(m.name for m in METHODS.values() if m.family == "traditional")  # flow, superpixel, bvs
 PUBLISHED = ("bvs", "jmp", "plm")  # the paper's strongest baselines, and the paper's own entry (PLM_P)
-NAMES = {"flow": "optical flow", "superpixel": "superpixel", "bvs": "BVS", "jmp": "JMP", "plm": "PLM (PLM_P)"}
-OUR_NAMES = {**NAMES, "plm": "PLM", "plm_p": "PLM_P", "plm_u": "PLM_U", "plm_s": "PLM_S",
-             "plm_grabcut": "PLM + GrabCut"}
+# the leaderboard entries whose label is not our method's of that name (ours: plmlib.core.methods.label)
+PUBLISHED_NAMES = {"jmp": "JMP", "plm": "PLM (PLM_P)"}
 
 
 def our_per_frame(method: str, sequence: str, results: str | Path = RESULTS) -> pd.DataFrame:
@@ -66,12 +66,13 @@ def drift_figure(
     for method in ours:
         curve = our_per_frame(method, sequence, results)
         axes.plot(curve["frame"], curve["J"], "-", lw=2, color=colours.get(method),
-                  label=f"ours: {OUR_NAMES.get(method, method)} (mean {curve['J'].mean():.2f})")
+                  label=f"ours: {method_label(method)} (mean {curve['J'].mean():.2f})")
     published_colours = {"bvs": "tab:red", "jmp": "tab:purple", "plm": "black"}
     for method in published:
         curve = published_per_frame(method, sequence)
         axes.plot(curve["frame"], curve["J"], "--", lw=1.5, color=published_colours.get(method),
-                  label=f"published: {NAMES.get(method, method)} (mean {curve['J'].mean():.2f})")
+                  label=f"published: {PUBLISHED_NAMES.get(method) or method_label(method)} "
+                        f"(mean {curve['J'].mean():.2f})")
     axes.set(xlabel="frame", ylabel="J (region IoU)", ylim=(0, 1.02), title=f"{title} {sequence}")
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8, loc="lower left")

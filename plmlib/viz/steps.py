@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from plmlib import crops
+from plmlib.core import crops
 from plmlib.infer.postprocess import WeightedMedianConfig, weighted_median
 from plmlib.infer.stacking import DEFAULT_THRESHOLD, restore_and_stack, threshold
 from plmlib.io import overlay_mask

@@ -7,7 +7,7 @@ matches the two (slides (c, d, e)) and answers a foreground probability for ever
 the object gives a bright response where it is; clicking on background, a dark one.
 
 Which network (our choice): the last propagation's fine-tuned PLM network when the session ran a PLM method
-(``plmlib.segmenter.PLM_METHODS``), otherwise a fresh ``small`` model (VGG encoder weights only, untrained matching
+(``plmlib.core.methods.PLM_METHODS``), otherwise a fresh ``small`` model (VGG encoder weights only, untrained matching
 layers: its answer is not meaningful until trained, which the figure says), or any PLMNet / checkpoint given.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from plmlib import crops
+from plmlib.core import crops
 
 
 @dataclass

@@ -6,7 +6,7 @@ Everything the widget (``plmlib.widgets.view``) does goes through this class, so
     session.brush(0, [(40, 30), (60, 30)], radius=6)       # draw on the first frame (x, y pixels)
     session.undo()                                          # every edit can be undone
     session.use_ground_truth(0)                             # or take the dataset's mask, or import_mask(0, "a.png")
-    session.method = "flow"                                 # any of plmlib.segmenter.METHODS (default: DEFAULT_METHOD)
+    session.method = "flow"                                 # any of plmlib.core.methods.METHODS (default: DEFAULT_METHOD)
     session.propagate(0)                                    # frames 1.. from frame 0's mask
     session.brush(7, [(10, 10)], radius=5, erase=True)      # correct frame 7 ...
     session.propagate(7)                                    # ... and propagate again from there
@@ -29,11 +29,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from plmlib.core.methods import DEFAULT_METHOD, METHODS, create_segmenter
+from plmlib.core.segmenter import VideoSegmenter
 from plmlib.io import (FrameError, MaskError, atomic_folder, check_mask_size, overlay_mask, read_mask, write_mask,
                        write_overlay_video)
 from plmlib.io.masks import DAVIS_PALETTE
 from plmlib.metrics.region import region_similarity
-from plmlib.segmenter import DEFAULT_METHOD, METHODS, VideoSegmenter, create_segmenter
 
 OVERLAY_MODES = ("fill", "contour", "error")
 # Error colours against the ground truth (ours): found object green, false alarm red, missed object blue.

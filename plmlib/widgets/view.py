@@ -23,13 +23,13 @@ import cv2
 import ipywidgets as W
 import numpy as np
 
+from plmlib.core.methods import METHODS
 from plmlib.widgets.canvas import JStrip, MaskCanvas
 from plmlib.widgets.session import OVERLAY_MODES, PropagationSession
 from plmlib.widgets.static import STATIC_MESSAGE, static_png
 
-# Label -> plmlib.segmenter method name: the four, in the paper's names.
-METHOD_CHOICES = (("flow", "flow"), ("BVS", "bvs"), ("PLM", "plm"), ("PLM_P", "plm_p"),
-                  ("PLM + GrabCut (ours)", "plm_grabcut"))
+# (label, method name) of the methods the widget offers (plmlib.core.methods: Method.interactive)
+METHOD_CHOICES = tuple((m.label, m.name) for m in METHODS.values() if m.interactive)
 TOOLS = ("brush", "eraser", "polygon", "probe")
 
 
@@ -71,7 +71,7 @@ class PropagationView(W.VBox):
         self.mode = W.Dropdown(options=modes, value="fill", description="overlay")
         self.opacity = W.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="opacity")
         # propagation
-        self.method = W.Dropdown(options=[c for c in METHOD_CHOICES if c[1] in _methods()] or [(session.method,) * 2],
+        self.method = W.Dropdown(options=list(METHOD_CHOICES),
                                  description="method")
         if session.method in dict(METHOD_CHOICES).values():
             self.method.value = session.method
@@ -318,12 +318,6 @@ class PropagationView(W.VBox):
                                 f"{self.session.method}. {STATIC_MESSAGE}")
         bundle["image/png"] = static_png(self.session, self.frame, self.mode.value, float(self.opacity.value))
         return bundle
-
-
-def _methods() -> set[str]:
-    from plmlib.segmenter import METHODS
-
-    return set(METHODS)
 
 
 def _escape(text: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from plmlib import __version__
-from plmlib.io import atomic_write
+from plmlib.core.files import atomic_write
 
 
 def git_sha(directory: str | os.PathLike | None = None) -> str:
@@ -59,7 +59,7 @@ def _program(argv0: str) -> str:
     ``python -m plmlib.X``; any other program by the file name of argv[0]."""
     path = Path(argv0)
     try:
-        inside = path.resolve().relative_to(Path(__file__).resolve().parent)  # this plmlib package
+        inside = path.resolve().relative_to(Path(__file__).resolve().parents[1])  # this plmlib package
     except ValueError:
         return path.name
     module = ".".join(["plmlib", *inside.with_suffix("").parts])

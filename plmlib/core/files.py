@@ -1,8 +1,10 @@
-"""Atomic file and folder writes: an interrupted run never leaves a half-written file or folder that looks complete."""
+"""Files: atomic file and folder writes (an interrupted run never leaves a half-written file or folder that looks
+complete), and the digest of a file (``file_digest``), with which written files are checked and recorded."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
@@ -11,12 +13,13 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_write(path: str | os.PathLike, durable: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it onto ``path`` only if the block succeeds.
 
     The temporary file keeps ``path``'s suffix (writers such as OpenCV choose the format from it)
     and lives in the same folder, so the final ``os.replace`` is atomic. On error it is removed.
-    The file gets the permissions a plain ``open()`` would give it (not ``mkstemp``'s private 0600).
+    The file gets the permissions a plain ``open()`` would give it (not ``mkstemp``'s private 0600). ``durable``:
+    its bytes are flushed to the disk (fsync) before the move, for files worth that (checkpoints, weights).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -25,6 +28,9 @@ def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        if durable:
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
@@ -53,6 +59,12 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+
+
+def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
+    """The hex digest of the file at ``path`` (``hashlib.file_digest``; ``algorithm``: any of hashlib's, e.g. md5)."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, algorithm).hexdigest()
 
 
 def check_writable_folder(path: str | os.PathLike, what: str = "output folder") -> None:
