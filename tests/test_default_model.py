@@ -8,7 +8,6 @@ not a measured number, so that another CPU's last digits cannot change the verdi
 """
 
 import cv2
-import numpy as np
 
 from plmlib.cli import main
 from plmlib.data.synthetic import make_video
