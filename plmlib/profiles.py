@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from plmlib.core.seeding import seed_everything
+from plmlib.data.roots import environment_root
 from plmlib.data.synthetic import DEFAULT_SIZE, SCENARIOS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -160,7 +161,7 @@ def notebook_settings(
     output_dir.mkdir(parents=True, exist_ok=True)
     threads = apply_threads()
     seed_everything(seed)
-    davis_root = data_root or os.environ.get("PLM_DAVIS_ROOT")
+    davis_root = data_root or environment_root("davis2016")
     if chosen.use_davis and davis_root:
         from plmlib.data import Davis2016
 

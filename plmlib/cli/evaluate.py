@@ -7,13 +7,14 @@ from pathlib import Path
 
 from plmlib.io import check_writable_folder
 from plmlib.metrics import evaluate as _evaluate
-from plmlib.metrics.evaluate import DAVIS_ROOT_ENV, PER_FRAME_CSV, report, write_csvs
+from plmlib.data.roots import DATASETS
+from plmlib.metrics.evaluate import PER_FRAME_CSV, report, write_csvs
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", required=True, help="folder of result masks: RESULTS/<sequence>/<frame>.png")
     parser.add_argument(
-        "--davis-root", default=None, help=f"DAVIS dataset root (default: ${DAVIS_ROOT_ENV})"
+        "--davis-root", default=None, help=f"DAVIS dataset root (default: ${DATASETS['davis2016'][1]})"
     )
     parser.add_argument("--set", dest="split", default="val", choices=["val", "train", "all"], help="split to score (default: val)")
     parser.add_argument("--sequences", default=None, help="comma-separated sequence names (overrides --set)")

@@ -14,6 +14,12 @@ DATASETS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def environment_root(dataset: str) -> str | None:
+    """The root of ``dataset`` that its environment variable names (``DATASETS``), or None when it is not set:
+    for callers that fall back to other data when a dataset is absent."""
+    return os.environ.get(DATASETS[dataset][1]) or None
+
+
 class DatasetNotFoundError(FileNotFoundError):
     """A dataset root is not given, not set, or not where it was said to be."""
 

@@ -39,7 +39,6 @@ from plmlib.metrics.region import region_similarity
 from plmlib.metrics.statistics import dataset_mean, statistics
 from plmlib.metrics.temporal import T_SCALE, describe, stability_between
 
-DAVIS_ROOT_ENV = "PLM_DAVIS_ROOT"
 RESOLUTION = "480p"
 VOID_ID = 255
 GLOBAL_CSV = "global_results.csv"
@@ -427,13 +426,10 @@ def report(evaluation: Evaluation, split: str) -> str:
 
 
 def _davis_root(value: str | os.PathLike | None) -> Path:
-    value = value or os.environ.get(DAVIS_ROOT_ENV)
-    if not value:
-        raise FileNotFoundError(f"no DAVIS dataset given: pass --davis-root ROOT or set {DAVIS_ROOT_ENV}")
-    root = Path(value).expanduser()
-    if not root.is_dir():
-        raise FileNotFoundError(f"DAVIS root {root} not found")
-    return root
+    """The DAVIS root given, else the environment's (plmlib.data.roots, the one place that reads it)."""
+    from plmlib.data.roots import dataset_root
+
+    return dataset_root("davis2016", value)
 
 
 def _worker_count(workers: int | None) -> int:

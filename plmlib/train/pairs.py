@@ -23,7 +23,6 @@ Empty masks (the object is out of view or hidden; DAVIS 2016 bmx-bumps has 14 su
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from torch.utils.data import Dataset
 
 from plmlib.core import crops
 from plmlib.data import Davis2016, Sequence, make_video
+from plmlib.data.roots import environment_root
 
 # ---------------------------------------------------------------------------------------------------------------- #
 # configuration
@@ -146,14 +146,14 @@ def load_sequences(data: DataConfig) -> list[Sequence]:
     if data.dataset == "synthetic":
         return [make_video(s, n_frames=data.n_frames, size=data.size, seed=data.seed + k, name=f"synthetic-{s}-{k}")
                 for s in data.scenarios for k in range(data.videos_per_scenario)]
-    davis = Davis2016(data.root or os.environ.get("PLM_DAVIS_ROOT"), split=data.split)
+    davis = Davis2016(data.root, split=data.split)  # None: the environment's root (plmlib.data.roots)
     names = data.sequences or davis.names
     return [davis[n] for n in names]
 
 
 def davis_train_sample_or_full() -> tuple[str, str]:
     """(root, description) of the DAVIS 2016 to use at reduced cost: $PLM_DAVIS_ROOT, else the shared sample."""
-    root = os.environ.get("PLM_DAVIS_ROOT")
+    root = environment_root("davis2016")
     if root and (Path(root) / "ImageSets").is_dir():
         return root, "DAVIS 2016 ($PLM_DAVIS_ROOT)"
     sample = Path(__file__).resolve().parents[3] / "shared" / "data" / "davis2016-sample"
