@@ -37,7 +37,7 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
     """Segment the DAVIS 2016 val sequences with each variant (resumable); returns one timing dict per run.
 
     ``candidates``: a CandidateConfig (or a dict of its fields) for every variant (plmlib.infer.candidates);
-    ``threshold``: slides (h) for every variant (None: PLMSegmenter's default, plmlib.infer.segmenter.PLM_THRESHOLD).
+    ``threshold``: slides (h) for every variant (None: PLMSegmenter's default, plmlib.infer.thresholds.PLM_THRESHOLD).
     """
     from plmlib.data import Davis2016
     from plmlib.infer import share_finetuning

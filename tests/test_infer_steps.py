@@ -225,3 +225,19 @@ def test_motion_estimator_measures_each_objects_shift_and_the_tracker_follows_it
     assert abs(x0 - 52) < 3 and abs(y0 - 36) < 3 and abs((x1 - x0) - 50) < 1e-6
     with pytest.raises(ValueError, match="motion must be one of"):
         CandidateConfig(motion="kalman")
+
+
+def test_the_inference_levels_are_ordered_and_are_the_defaults():
+    """plmlib.infer.thresholds: GrabCut's sure background < the box's level < a pre-trained network's output level <
+    the paper README's 0.5 < GrabCut's sure foreground; each default that uses one is that value."""
+    from plmlib.infer import GrabCutConfig, PLMSegmenter, thresholds as t
+    from plmlib.infer.stacking import threshold
+
+    assert (t.GRABCUT_SURE_BACKGROUND < t.BOX_THRESHOLD < t.PLM_THRESHOLD < t.DEFAULT_THRESHOLD
+            < t.GRABCUT_SURE_FOREGROUND)
+    assert CandidateConfig().box_threshold == t.BOX_THRESHOLD
+    grabcut = GrabCutConfig()
+    assert (grabcut.sure_background, grabcut.sure_foreground) == (t.GRABCUT_SURE_BACKGROUND, t.GRABCUT_SURE_FOREGROUND)
+    assert PLMSegmenter(checkpoint=None).threshold == t.DEFAULT_THRESHOLD
+    assert PLMSegmenter().threshold == t.PLM_THRESHOLD  # the shipped, pre-trained network (not loaded here)
+    assert threshold(np.array([t.DEFAULT_THRESHOLD - 1e-6, t.DEFAULT_THRESHOLD])).tolist() == [False, True]

@@ -31,7 +31,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidates", nargs="+", default=[], metavar="KEY=VALUE",
                         help="CandidateConfig fields for every variant, e.g. box_threshold=0.3 motion=flow")
     parser.add_argument("--threshold", type=float, default=None,
-                        help="slides (h) for every variant (default: plmlib.infer.segmenter.PLM_THRESHOLD)")
+                        help="slides (h) for every variant (default: plmlib.infer.thresholds.PLM_THRESHOLD)")
     add_threads_option(parser)
     parser.add_argument("--no-evaluate", dest="evaluate", action="store_false", help="segment only")
     parser.add_argument("--quiet", action="store_true")

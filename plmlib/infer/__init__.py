@@ -25,9 +25,10 @@ from .candidates import (DEFAULT_JITTER, POSITION_JITTER, BoxTracker, CandidateC
 from .grabcut import GrabCutConfig, grabcut_refine
 from .postprocess import WeightedMedianConfig, weighted_median
 from .responses import Matcher
-from .segmenter import (PLM_THRESHOLD, PLMGrabCutSegmenter, PLMPSegmenter, PLMSegmenter, PLMUSegmenter,
+from .segmenter import (PLMGrabCutSegmenter, PLMPSegmenter, PLMSegmenter, PLMUSegmenter,
                         share_finetuning)
-from .stacking import DEFAULT_THRESHOLD, merge_objects, restore_and_stack, threshold
+from .stacking import merge_objects, restore_and_stack, threshold
+from .thresholds import DEFAULT_THRESHOLD, PLM_THRESHOLD
 
 
 def segment_frames(frames: Iterable[np.ndarray], first_mask: np.ndarray, segmenter: PLMSegmenter | None = None,

@@ -37,6 +37,8 @@ import numpy as np
 
 from plmlib.core import crops
 
+from .thresholds import BOX_THRESHOLD
+
 Window = tuple[int, int, int, int]  # x0, y0, x1, y1: whole pixels, x1/y1 exclusive (plmlib.core.crops)
 
 # (dx, dy, scale) per candidate: the centre moved by (dx, dy) times the window's side, the side times ``scale``.
@@ -79,8 +81,8 @@ class CandidateConfig:
       box_threshold       the box is measured on the probability map thresholded here (None: the output's
                           threshold; used only when below it). Lower keeps the weak parts of an under-segmented
                           object (a swan's neck, a rider) in the box, so that the box does not shrink with the
-                          mask; it costs where the box grows into the background. Default 0.2, below the
-                          output's 0.3 (plmlib.infer.segmenter.PLM_THRESHOLD)
+                          mask; it costs where the box grows into the background. Default BOX_THRESHOLD, below
+                          the output's (plmlib.infer.thresholds)
       lost_fraction       the object is lost when the largest component holds less than this fraction of the
                           reference area (the area of the last mask accepted while tracking)
       found_fraction      during recovery, a component is accepted when it holds at least this fraction of it
@@ -100,7 +102,7 @@ class CandidateConfig:
     position_damping: float = 0.5
     min_box_side: float = 4.0
     motion: str = "none"
-    box_threshold: float | None = 0.2
+    box_threshold: float | None = BOX_THRESHOLD
     lost_fraction: float = 0.05
     found_fraction: float = 0.25
     recovery_overlap: float = 0.25

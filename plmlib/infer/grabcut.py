@@ -26,7 +26,7 @@ import numpy as np
 
 from plmlib.core import crops
 
-from .stacking import DEFAULT_THRESHOLD
+from .thresholds import DEFAULT_THRESHOLD, GRABCUT_SURE_BACKGROUND, GRABCUT_SURE_FOREGROUND
 
 MIN_SEED_PIXELS = 64  # fewer pixels of either side than this: too few to fit GrabCut's colour models (ours)
 
@@ -47,8 +47,8 @@ class GrabCutConfig:
                         generator is left re-seeded.
     """
 
-    sure_foreground: float = 0.7
-    sure_background: float = 0.05
+    sure_foreground: float = GRABCUT_SURE_FOREGROUND
+    sure_background: float = GRABCUT_SURE_BACKGROUND
     iterations: int = 3
     margin: float = 0.15
     min_margin: int = 8

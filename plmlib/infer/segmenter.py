@@ -48,14 +48,12 @@ from .candidates import BoxTracker, CandidateConfig, MotionEstimator, VisualTrac
 from .grabcut import GrabCutConfig, check_levels, grabcut_refine
 from .postprocess import WeightedMedianConfig, weighted_median
 from .responses import Matcher
-from .stacking import DEFAULT_THRESHOLD, STACKING, merge_objects, restore_and_stack
+from .stacking import STACKING, merge_objects, restore_and_stack
+from .thresholds import DEFAULT_THRESHOLD, PLM_THRESHOLD  # slides (h): the levels and their order
 
 SHIPPED = "shipped"  # checkpoint value: the pre-trained release inside plmlib (plmlib.model.pretrained)
 PLM_U_UPDATE_EVERY = 10  # slides: "model update after ten-frame processing"
 PLM_U_UPDATE_MODEL = True  # slides: "successive frames matching with model update": the network too, not only the query
-# Slides (h): the paper README starts at 0.5 (plmlib.infer.stacking.DEFAULT_THRESHOLD); ours is lower, for
-# pre-trained networks (a fresh one keeps 0.5, threshold_default): results/defaults/README.md.
-PLM_THRESHOLD = 0.3
 
 
 def finetune_defaults(from_checkpoint: bool, release: str | None = None) -> dict:

@@ -2,8 +2,8 @@
 
 Each response is resized back to its window and pasted into a full-frame canvas; where windows overlap their
 probabilities are averaged (the paper README's reconstruction; the slides show the responses "stacked"), and where
-no window reaches the frame is background. Thresholding at 0.5 is the paper README's starting point (PLMSegmenter
-thresholds lower: plmlib.infer.segmenter.PLM_THRESHOLD). With several
+no window reaches the frame is background. Thresholding at DEFAULT_THRESHOLD is the paper README's starting point (PLMSegmenter
+thresholds a pre-trained network's map lower: plmlib.infer.thresholds). With several
 objects, each has its own full-frame map and a pixel goes to the object of highest probability (our choice).
 """
 
@@ -13,7 +13,7 @@ import numpy as np
 
 from plmlib.core import crops
 
-DEFAULT_THRESHOLD = 0.5  # paper README: "thresholded (0.5 to start)"; PLMSegmenter uses its own, PLM_THRESHOLD (0.3)
+from .thresholds import DEFAULT_THRESHOLD  # paper README: "thresholded (0.5 to start)"; plmlib.infer.thresholds
 
 
 STACKING = ("mean", "max")
