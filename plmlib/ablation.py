@@ -113,9 +113,13 @@ def _frames(sequence: Sequence, max_frames: int | None) -> tuple[list[np.ndarray
 
 
 def score_video(predicted: list[np.ndarray], truth: list[np.ndarray]) -> pd.DataFrame:
-    """J and F per frame, frames 1 .. n-2 (the DAVIS protocol: the given first frame and the last are excluded)."""
+    """J and F per frame, the frames the DAVIS protocol scores (plmlib.metrics.evaluate.scored_frames); a clip of
+    two frames (ours: smoke runs) scores its second."""
+    from plmlib.metrics.evaluate import scored_frames
+
+    indices = scored_frames(range(len(truth))) or range(1, len(truth))
     rows = [{"frame": t, "J": region_similarity(truth[t], predicted[t]), "F": contour_accuracy(truth[t], predicted[t])}
-            for t in range(1, max(len(truth) - 1, 2))]
+            for t in indices]
     return pd.DataFrame(rows)
 
 

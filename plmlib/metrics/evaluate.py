@@ -54,6 +54,11 @@ CHUNK_FRAMES_T = 36  # with T, longer: a chunk also describes the frame before i
 # --------------------------------------------------------------------------------------------------------------
 
 
+def scored_frames(frames: SequenceABC) -> SequenceABC:
+    """The frames the DAVIS protocol scores: all but the first (its mask is given) and the last."""
+    return frames[1:-1]
+
+
 def _split_sequences(root: Path, split: str) -> list[str]:
     """Sequence names of a split from ``ImageSets/480p/<split>.txt`` (DAVIS 2016) or ``ImageSets/2017/<split>.txt``."""
     splits = ["train", "val"] if split == "all" else [split]
@@ -132,7 +137,7 @@ def _prepare(results: Path, root: Path, names: list[str], eval_t: dict[str, bool
             problems.append(f"sequence {name!r}: {result_dir} is an unfinished run (config.yaml without "
                             "timing.json): run it again")
             continue
-        scored = frames[1:-1]
+        scored = scored_frames(frames)
         missing = [f for f in scored if not (result_dir / f"{f}.png").is_file()]
         if missing:
             shown = ", ".join(f"{f}.png" for f in missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
@@ -183,7 +188,7 @@ def _object_masks(ids: np.ndarray, n_objects: int, is_result: bool, path: Path) 
 def _score_chunk(task) -> tuple:
     """J, F (and T) of frames ``scored[start:stop]`` of one sequence; returns per-object arrays."""
     seq_index, job, start, stop, temporal = task
-    scored = job.frames[1:-1]
+    scored = scored_frames(job.frames)
     n = stop - start
     j_values = np.zeros((job.n_objects, n))
     f_values = np.zeros((job.n_objects, n))
@@ -346,7 +351,7 @@ def evaluate(
         for obj in range(job.n_objects):
             name = job.name if job.n_objects == 1 else f"{job.name}_{obj + 1}"
             objects.append(
-                ObjectScores(name, job.name, job.frames[1:-1], j_all[obj], f_all[obj], t_all[obj] if temporal else None, job.eval_t)
+                ObjectScores(name, job.name, scored_frames(job.frames), j_all[obj], f_all[obj], t_all[obj] if temporal else None, job.eval_t)
             )
     evaluation = Evaluation(objects, temporal, time.perf_counter() - began, n_frames)
     evaluation.summarize()
