@@ -46,6 +46,7 @@ import pandas as pd
 from plmlib.core.methods import method_label
 from plmlib.data import Sequence
 from plmlib.metrics import contour_accuracy, region_similarity
+from plmlib.metrics.evaluate import scored_frames
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,6 @@ def _frames(sequence: Sequence, max_frames: int | None) -> tuple[list[np.ndarray
 def score_video(predicted: list[np.ndarray], truth: list[np.ndarray]) -> pd.DataFrame:
     """J and F per frame, the frames the DAVIS protocol scores (plmlib.metrics.evaluate.scored_frames); a clip of
     two frames (ours: smoke runs) scores its second."""
-    from plmlib.metrics.evaluate import scored_frames
-
     indices = scored_frames(range(len(truth))) or range(1, len(truth))
     rows = [{"frame": t, "J": region_similarity(truth[t], predicted[t]), "F": contour_accuracy(truth[t], predicted[t])}
             for t in indices]

@@ -60,3 +60,16 @@ def test_the_readme_states_the_committed_main_job_times_and_demo_table():
         assert f"`{command}` {float(latest[command]['wall_seconds']) / 60:.1f} min" in readme, command
     table = [line for line in (repo / "results" / "demo" / "comparison.md").read_text().splitlines() if line.startswith("|")]
     assert len(table) == 2 + len(DEMO_METHODS) and all(line in readme for line in table)
+
+
+def test_head_to_head_figure_frames_each_rows_best_method():
+    import pandas as pd
+    from matplotlib.patches import Rectangle
+
+    from plmlib.viz.demo import head_to_head_figure
+
+    scores = pd.DataFrame({"flow": [0.2, 0.9], "PLM": [0.7, 0.1]}, index=["distractor", "thin"])
+    axes = head_to_head_figure(scores).axes[0]
+    frames = [p for p in axes.patches if isinstance(p, Rectangle)]
+    assert [(round(p.get_x() + 0.5), round(p.get_y() + 0.5)) for p in frames] == [(1, 0), (0, 1)]  # (column, row)
+    assert [t.get_text() for t in axes.texts] == ["0.20", "0.70", "0.90", "0.10"]

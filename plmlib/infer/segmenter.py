@@ -353,8 +353,8 @@ def share_finetuning(frame: np.ndarray, first_mask: np.ndarray, **options) -> tu
     """Fine-tune PLM's network once on the first frame, for variants that differ only after the network
     (``plmlib.core.methods.PLM_METHODS``; slides, stage 2): returns the options to add to each such variant's
     (``model`` = the fine-tuned network, ``finetune=False``, ``pretrained_network``, and the fine-tuning options it
-    was tuned with, defaults filled in, which PLM_U's model updates reuse) and the seconds the fine-tuning took, which count in each
-    variant's time. ``options`` are PLM's (checkpoint or model, seed, fine-tuning options, device ...).
+    was tuned with, defaults filled in, which PLM_U's model updates reuse) and the seconds the fine-tuning took,
+    which count in each variant's time. ``options`` are PLM's (checkpoint or model, seed, fine-tuning options, device ...).
 
     Sharing applies to a first mask with one object and ``finetune`` not False; otherwise ``({}, 0.0)``: each
     variant fine-tunes its own networks (one per object), as it would alone."""
