@@ -7,7 +7,7 @@ that depends on training's float sums fails here, on every machine, instead of o
 
 import os
 
-from plmlib.profiles import COMMITTED_THREADS, THREADS_ENV
+from plmlib.course.profiles import COMMITTED_THREADS, THREADS_ENV
 
 TEST_THREADS = COMMITTED_THREADS + 1
 os.environ[THREADS_ENV] = str(TEST_THREADS)

@@ -1,10 +1,10 @@
-"""plmlib.ablation: the ablation runner of notebook 06 (variants, shared fine-tuned network, tables, full results)."""
+"""plmlib.experiments.ablation: the ablation runner of notebook 06 (variants, shared fine-tuned network, tables, full results)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from plmlib.ablation import (INFERENCE_ONLY, VARIANTS, ablation_figure, paper_ablation, read_full_results,
+from plmlib.experiments.ablation import (INFERENCE_ONLY, VARIANTS, ablation_figure, paper_ablation, read_full_results,
                              run_ablation, score_video, structure_overrides, summarize, variant_network)
 from plmlib.data import make_video
 
@@ -60,7 +60,7 @@ def test_paper_numbers_and_full_results(tmp_path):
 
 
 def test_plm_ablation_on_a_davis_layout_resumes_per_video(tmp_path, monkeypatch, capsys):
-    from plmlib import ablation
+    from plmlib.experiments import ablation
     from plmlib.cli import main
     from plmlib.data import write_dataset
 

@@ -120,8 +120,7 @@ LAYERS: dict[str, int] = {
     "plmlib.model": 2,
     "plmlib.train": 3,
     "plmlib.infer": 4, "plmlib.baselines": 4,
-    **{f"plmlib.{name}": 5 for name in ("ablation", "protocols", "reproduce", "tables", "segment", "demo", "course",
-                                        "profiles", "viz", "widgets", "published")},  # the applications
+    **{f"plmlib.{name}": 5 for name in ("experiments", "course", "viz", "widgets", "published")},  # the applications
     "plmlib.cli": 6,
 }
 # Imports allowed against the layers, (importer, imported) -> why. None today; keep it so.

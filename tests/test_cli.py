@@ -133,7 +133,7 @@ def test_a_used_out_folder_is_refused_unless_forced_and_an_interrupted_rerun_lea
     assert main(["segment", str(frames), "--mask", str(mask), "--out", str(out), "--method", "bvs"]) == 2
     assert "holds a finished plm segment run; pass --force" in capsys.readouterr().err
 
-    import plmlib.segment as segment
+    import plmlib.infer.run as segment
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -157,7 +157,7 @@ def test_segment_checks_what_it_can_before_any_work(tmp_path, capsys, monkeypatc
     (tmp_path / "a_file").write_text("x")
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "mine.txt").write_text("x")
-    import plmlib.segment as segment
+    import plmlib.infer.run as segment
 
     def never(*args, **kwargs):
         raise AssertionError("the video was read before the options were checked")

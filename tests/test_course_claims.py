@@ -69,7 +69,7 @@ def test_05_a_fresh_network_fine_tuned_on_one_frame_follows_the_object():
 
 
 def test_09_one_frame_of_fine_tuning_brings_back_the_shifted_domain(tmp_path):
-    from plmlib.ablation import score_video, segment
+    from plmlib.experiments.ablation import score_video, segment
     from plmlib.core.methods import create_segmenter
     from plmlib.data import Davis2016, write_dataset
     from plmlib.data.domain import ThermalLike, thermal_like_sequence

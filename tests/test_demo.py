@@ -6,7 +6,7 @@ import pytest
 
 from plmlib.cli import main
 from plmlib.core.methods import DEFAULT_METHOD
-from plmlib.demo import DEMO_METHODS
+from plmlib.course.demo import DEMO_METHODS
 
 
 def test_the_demo_shows_plm_beside_the_traditional_methods():

@@ -262,7 +262,7 @@ def test_the_threshold_default_depends_on_whether_the_network_is_pretrained():
     assert plm().threshold == PLM_THRESHOLD == 0.3       # a network handed over: pre-trained (measured on DAVIS)
     assert PLMSegmenter(checkpoint=None).threshold == 0.5  # a fresh preset network: the paper README's start
     assert plm(threshold=0.42).threshold == 0.42
-    # a fresh network handed over as a model (plmlib.ablation): fresh defaults for both, none of the pre-trained ones
+    # a fresh network handed over as a model (plmlib.experiments.ablation): fresh defaults for both, none of the pre-trained ones
     from plmlib.infer.segmenter import finetune_defaults
 
     fresh = plm(pretrained_network=False)

@@ -32,8 +32,8 @@ def test_the_registry_holds_what_the_old_tables_held():
 
 
 def test_the_tables_of_methods_are_views_of_the_registry():
-    from plmlib.reproduce import VARIANTS
-    from plmlib.tables import OURS, PROTOCOL_METHODS
+    from plmlib.experiments.reproduce import VARIANTS
+    from plmlib.experiments.tables import OURS, PROTOCOL_METHODS
     from plmlib.viz import drift
 
     assert VARIANTS == PAPER_PLM_METHODS

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from plmlib.course import INJECTED_TAG, clean_notebook, list_notebooks
-from plmlib.profiles import COMMITTED_THREADS, THREADS_ENV, notebook_settings
+from plmlib.course.notebooks import INJECTED_TAG, clean_notebook, list_notebooks
+from plmlib.course.profiles import COMMITTED_THREADS, THREADS_ENV, notebook_settings
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = list_notebooks(REPO / "notebooks")
@@ -91,7 +91,7 @@ def test_plm_notebooks_without_the_course_says_where_it_is(tmp_path, capsys):
 
 def test_committed_figures_are_refreshed_only_on_purpose_and_only_from_davis(tmp_path, monkeypatch, capsys):
     from plmlib.cli import main
-    from plmlib.course import refresh_figures, run_notebooks
+    from plmlib.course.notebooks import refresh_figures, run_notebooks
 
     monkeypatch.delenv("PLM_DAVIS_ROOT", raising=False)
     assert main(["notebooks", "--profile", "classroom", "--refresh-figures", "--out", str(tmp_path / "o")]) == 2

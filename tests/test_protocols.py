@@ -1,12 +1,12 @@
-"""The JumpCut and SegTrack protocols (plmlib.protocols) on synthetic videos in the DAVIS layout."""
+"""The JumpCut and SegTrack protocols (plmlib.experiments.protocols) on synthetic videos in the DAVIS layout."""
 
 import pandas as pd
 import pytest
 
 from plmlib.cli import main
 from plmlib.data import write_dataset
-from plmlib import protocols
-from plmlib.protocols import run_protocol
+from plmlib.experiments import protocols
+from plmlib.experiments.protocols import run_protocol
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_plm_variants_share_one_finetuning_per_transfer(root, tmp_path, monkeypa
 
 def test_without_finetuning_the_plm_variants_share_the_untouched_network(root, monkeypatch):
     from plmlib.infer import PLMSegmenter
-    from plmlib.protocols import open_dataset, segment_clip
+    from plmlib.experiments.protocols import open_dataset, segment_clip
 
     monkeypatch.setattr(PLMSegmenter, "finetuned_network", lambda *a: pytest.fail("fine-tuned although told not to"))
     sequence = open_dataset("davis2016", root)["synthetic-translate"]
@@ -89,7 +89,7 @@ def test_segtrack_protocol_scores_whole_videos(root, tmp_path, capsys):
 
 
 def test_options_reach_every_method_and_its_config(root, tmp_path, capsys):
-    from plmlib.protocols import parse_options
+    from plmlib.experiments.protocols import parse_options
 
     assert parse_options(["keep_largest=true", "threshold=3e-1", "preset=fast"]) == {
         "keep_largest": True, "threshold": 0.3, "preset": "fast"}  # YAML 1.1 alone would read "3e-1" as a string

@@ -1,10 +1,10 @@
-"""The paper's tables with ours beside them (plmlib.tables) and the reproduction's figures (plmlib.viz.results)."""
+"""The paper's tables with ours beside them (plmlib.experiments.tables) and the reproduction's figures (plmlib.viz.results)."""
 
 import pandas as pd
 import pytest
 
 from plmlib.published import paper_table
-from plmlib.tables import (ablation_table, davis_table, headline_table, jumpcut_protocol_table, to_markdown,
+from plmlib.experiments.tables import (ablation_table, davis_table, headline_table, jumpcut_protocol_table, to_markdown,
                            write_tables)
 
 SEQUENCES = paper_table("davis2016_val_per_sequence").query("sequence != 'average'")["sequence"].unique()
@@ -71,7 +71,7 @@ def test_ablation_and_headline(results):
 def test_the_encoder_table_puts_each_network_in_its_columns(results, tmp_path):
     """encoder_table: one row per PLM variant; the HED folder's scores in the VGG-16 columns, the default's in the
     Lite0 columns, empty where a variant was not run with a network."""
-    from plmlib.tables import encoder_table
+    from plmlib.experiments.tables import encoder_table
 
     table = encoder_table(results, results_hed=results).set_index("method")  # the same fake runs in both columns
     assert list(table.index) == ["PLM", "PLM_P", "PLM_U", "PLM_U, query only", "PLM_S", "PLM + GrabCut"]

@@ -3,7 +3,7 @@
 Every sub-command is one short module of this package (``plmlib/cli/segment.py`` is ``plm segment``, ...) with two
 functions: ``configure_parser(parser)`` adds its arguments and ``run(args) -> int`` executes it. A command module
 reads its arguments, calls the library function that does the work (it takes explicit keyword parameters and can be
-used from Python: :func:`plmlib.segment.segment_file`, :func:`plmlib.metrics.evaluate.evaluate`, ...) and prints
+used from Python: :func:`plmlib.infer.run.segment_file`, :func:`plmlib.metrics.evaluate.evaluate`, ...) and prints
 what the user is told. Library modules never import this package, nor argparse. ``COMMANDS`` maps each command to
 its module, imported only when that command runs, so that ``plm --help`` stays fast. ``python -m plmlib.cli`` is
 ``plm``.

@@ -1,11 +1,11 @@
-"""``plm ablation``: the paper's ablation on DAVIS 2016 val, resumable (:func:`plmlib.ablation.run_davis_ablation`)."""
+"""``plm ablation``: the paper's ablation on DAVIS 2016 val, resumable (:func:`plmlib.experiments.ablation.run_davis_ablation`)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from plmlib.ablation import VARIANTS, run_davis_ablation
+from plmlib.experiments.ablation import VARIANTS, run_davis_ablation
 from plmlib.cli import add_threads_option
 
 

@@ -1,4 +1,4 @@
-"""``plm demo``: the README's main job on the embedded default data (:func:`plmlib.demo.run_demo`)."""
+"""``plm demo``: the README's main job on the embedded default data (:func:`plmlib.course.demo.run_demo`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from plmlib.cli import add_threads_option
 from plmlib.cli.synth import size_argument
 from plmlib.core.methods import METHODS
 from plmlib.data.synthetic import DEFAULT_SIZE, SCENARIOS, scenario_list
-from plmlib.demo import DEMO_FINETUNE_ITERATIONS, DEMO_METHODS, run_demo
+from plmlib.course.demo import DEMO_FINETUNE_ITERATIONS, DEMO_METHODS, run_demo
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

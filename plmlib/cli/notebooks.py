@@ -1,5 +1,5 @@
 """``plm notebooks``: execute the notebook course with papermill, or clean the committed notebooks
-(:mod:`plmlib.course`)."""
+(:mod:`plmlib.course.notebooks`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import argparse
 import time
 from pathlib import Path
 
-from plmlib.course import FIGURES_DIR, NOTEBOOKS_DIR, clean_notebook, list_notebooks, refresh_figures, run_notebooks
-from plmlib.profiles import COMMITTED_THREADS, PROFILES
+from plmlib.course.notebooks import FIGURES_DIR, NOTEBOOKS_DIR, clean_notebook, list_notebooks, refresh_figures, run_notebooks
+from plmlib.course.profiles import COMMITTED_THREADS, PROFILES
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

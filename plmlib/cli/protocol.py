@@ -1,5 +1,5 @@
 """``plm protocol``: the JumpCut or SegTrack protocol for any method on any dataset
-(:func:`plmlib.protocols.run_protocol`)."""
+(:func:`plmlib.experiments.protocols.run_protocol`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from plmlib.cli import add_threads_option
 from plmlib.core.methods import METHODS
-from plmlib.protocols import DATASETS, PROTOCOLS, parse_options, run_protocol
+from plmlib.experiments.protocols import DATASETS, PROTOCOLS, parse_options, run_protocol
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

@@ -1,5 +1,5 @@
 """``plm reproduce``: the paper's protocol on DAVIS 2016 val for PLM and its variants
-(:func:`plmlib.reproduce.reproduce`)."""
+(:func:`plmlib.experiments.reproduce.reproduce`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from plmlib.cli import add_threads_option
 from plmlib.core.methods import PLM_METHODS
 from plmlib.metrics.evaluate import report
-from plmlib.reproduce import VARIANTS, reproduce
+from plmlib.experiments.reproduce import VARIANTS, reproduce
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

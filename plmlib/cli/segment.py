@@ -1,4 +1,4 @@
-"""``plm segment``: segment any video from its first-frame mask (:func:`plmlib.segment.segment_file`)."""
+"""``plm segment``: segment any video from its first-frame mask (:func:`plmlib.infer.run.segment_file`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from plmlib.cli import add_threads_option
 from plmlib.core.methods import DEFAULT_METHOD, METHODS, PLM_METHODS
-from plmlib.segment import segment_file
+from plmlib.infer.run import segment_file
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

@@ -1,11 +1,11 @@
-"""``plm tables``: the paper's tables with our numbers beside them (:func:`plmlib.tables.write_tables`)."""
+"""``plm tables``: the paper's tables with our numbers beside them (:func:`plmlib.experiments.tables.write_tables`)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from plmlib.tables import JUMPCUT_PROTOCOL, RESULTS, RESULTS_HED, TABLES, write_tables
+from plmlib.experiments.tables import JUMPCUT_PROTOCOL, RESULTS, RESULTS_HED, TABLES, write_tables
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

@@ -44,7 +44,7 @@ METHODS: dict[str, Method] = {m.name: m for m in [
 ]}
 
 # Results folders that are not methods of their own, and their labels: plm_s, the ablation's single-layer structure
-# run with plm (plmlib.ablation); plm_u_query_only, PLMUSegmenter(update_model=False), PLM_U updating the query only,
+# run with plm (plmlib.experiments.ablation); plm_u_query_only, PLMUSegmenter(update_model=False), PLM_U updating the query only,
 # not the network (our earlier reading of the slides).
 RESULT_LABELS: dict[str, str] = {"plm_s": "PLM_S", "plm_u_query_only": "PLM_U, query only"}
 

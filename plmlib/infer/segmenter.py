@@ -104,7 +104,7 @@ class PLMSegmenter(VideoSegmenter):
       seed                          fine-tuning seed, and the initialisation of a fresh ``preset`` network
       pretrained_network            whether the network is pre-trained: keys the fine-tuning and threshold defaults
                                     (None: True when ``model`` or a checkpoint is given; pass False for a fresh
-                                    network handed over as ``model``, as plmlib.ablation does)
+                                    network handed over as ``model``, as plmlib.experiments.ablation does)
     """
 
     name = "plm"

@@ -12,7 +12,7 @@ from plmlib.core.methods import METHODS, method_label
 
 def comparison_figure(per_video: pd.DataFrame, table: pd.DataFrame) -> Figure:
     """Grouped bars of J per video (rows of ``per_video``) and method (its columns), the mean J of each method in
-    its legend entry; ``table`` is :func:`plmlib.demo.run_demo`'s (mean J per method)."""
+    its legend entry; ``table`` is :func:`plmlib.course.demo.run_demo`'s (mean J per method)."""
     means = table.set_index("method")["J-Mean"]
     figure = Figure(figsize=(11, 4.2), layout="constrained")
     axes = figure.add_subplot()
@@ -32,7 +32,7 @@ def comparison_figure(per_video: pd.DataFrame, table: pd.DataFrame) -> Figure:
 
 
 def head_to_head_figure(scores: pd.DataFrame, measure: str = "J") -> Figure:
-    """A heat map of ``scores`` (one row per video, one column per method, e.g. :func:`plmlib.demo.per_video_scores`
+    """A heat map of ``scores`` (one row per video, one column per method, e.g. :func:`plmlib.course.demo.per_video_scores`
     with readable names), each cell's value written in it and the best method of each row framed."""
     values = scores.to_numpy(dtype=float)
     figure = Figure(figsize=(1.6 + 1.3 * values.shape[1], 0.9 + 0.42 * values.shape[0]), layout="constrained")

@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from plmlib.io import overlay_mask, read_mask
-from plmlib.tables import RESULTS, davis_table
+from plmlib.experiments.tables import RESULTS, davis_table
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES = REPO / "figures"
@@ -29,7 +29,7 @@ PER_FRAME_OURS = ("plm", "plm_p", "plm_grabcut")  # plm_grabcut: ours, not the p
 def per_sequence_bars(results: str | Path = RESULTS, measure: str = "J",
                       columns: tuple[str, ...] = ("PLM (paper)", "PLM (ours)", "PLM_P (paper)", "PLM_P (ours)",
                                                   "PLM + GrabCut (ours)", "BVS", "BVS (ours)")) -> Figure:
-    """Grouped bars, one group per sequence (and the average), one bar per column of :func:`plmlib.tables.davis_table`."""
+    """Grouped bars, one group per sequence (and the average), one bar per column of :func:`plmlib.experiments.tables.davis_table`."""
     table = davis_table(results)
     table = table[table["measure"] == measure]
     columns = [c for c in columns if c in table.columns]

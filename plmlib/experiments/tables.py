@@ -1,7 +1,7 @@
 """The paper's tables, regenerated: published numbers beside ours, written to ``results/tables/`` as CSV and Markdown.
 
     plm tables                        # reads results/davis2016_val/<method>/, writes results/tables/
-    from plmlib.tables import davis_table, ablation_table, headline_table
+    from plmlib.experiments.tables import davis_table, ablation_table, headline_table
 
 - ``davis_table``: per-sequence J and F on DAVIS 2016 val (slides: "Quantitative results"): HVS, NLC, JMP, SEA, BVS as
   published, our BVS, PLM and PLM_P as published and ours; the ``average`` rows are means over the 20 sequences.
@@ -30,7 +30,7 @@ import pandas as pd
 from plmlib.core.methods import METHODS, method_label
 from plmlib.published import paper_table
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "results" / "davis2016_val"  # the default network's (plmlib.model.release.SHIPPED_NAME)
 RESULTS_HED = REPO / "results" / "davis2016_val_hed"  # the paper-architecture network's (plm_davis2016)
 TABLES = REPO / "results" / "tables"
@@ -175,7 +175,7 @@ def small_benchmark(data_root: str | Path, sequences: list[str], out: str | Path
     each method (``plm segment``'s code), score them (``plm evaluate``'s), return per-sequence J and F per method."""
     from plmlib.data import Davis2016
     from plmlib.metrics.evaluate import evaluate
-    from plmlib.segment import segment_sequence
+    from plmlib.infer.run import segment_sequence
 
     dataset = Davis2016(data_root, split="val")
     rows = []

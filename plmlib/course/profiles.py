@@ -32,7 +32,7 @@ from plmlib.core.seeding import seed_everything
 from plmlib.data.roots import environment_root
 from plmlib.data.synthetic import DEFAULT_SIZE, SCENARIOS
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 THREADS_ENV = "PLM_NUM_THREADS"  # torch CPU threads of a notebook run (unset: torch's default)
 COMMITTED_THREADS = 1  # the thread count the committed smoke outputs are executed with (plm notebooks --update-committed)
 

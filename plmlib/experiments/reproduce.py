@@ -43,7 +43,7 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
     from plmlib.infer import share_finetuning
     from plmlib.model import load_checkpoint, pretrained
     from plmlib.model.release import resolve_network
-    from plmlib.segment import segment_sequence
+    from plmlib.infer.run import segment_sequence
 
     segmenter_options = {} if threshold is None else {"threshold": float(threshold)}
 

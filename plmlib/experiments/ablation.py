@@ -22,7 +22,7 @@ paper-sized ones. Each video is segmented from its first-frame mask by ``plmlib.
 per structure and video, and the fine-tuned network is reused by every variant of that structure (PLM, PLM_U and
 PLM_P differ only at inference).
 
-    from plmlib.ablation import run_ablation, summarize
+    from plmlib.experiments.ablation import run_ablation, summarize
     table = run_ablation(sequences, ["plm", "plm_u", "plm_p", "plm_s"], finetune_options={"iterations": 30})
     summarize(table)                               # J and F Mean per variant (DAVIS protocol)
 

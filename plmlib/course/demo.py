@@ -24,7 +24,7 @@ from plmlib.core.provenance import save_config
 from plmlib.data import SCENARIOS, Davis2016, write_dataset
 from plmlib.data.synthetic import DEFAULT_SIZE
 from plmlib.io import atomic_write
-from plmlib.segment import segment_sequence
+from plmlib.infer.run import segment_sequence
 
 DEMO_METHODS = ("flow", "superpixel", "bvs", "plm", DEFAULT_METHOD)  # baselines, the paper's PLM, our best PLM
 DEMO_FINETUNE_ITERATIONS = 20  # ours: the demo's fine-tuning budget per video (plm segment's default is larger)

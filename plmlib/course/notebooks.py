@@ -5,7 +5,7 @@ Each notebook in ``notebooks/`` (``00_overview.ipynb`` ...) has a cell tagged ``
 ``OUTPUT/executed/`` with the working directory set to ``notebooks/`` as nbval uses it; everything a run writes
 (figures included) stays under ``OUTPUT``, so the checkout is left as it was. Two options write into the checkout,
 on purpose: ``--update-committed`` (the committed smoke outputs: executed with the parameters cell as it is, no
-injected cell, with :data:`plmlib.profiles.COMMITTED_THREADS` threads) and ``--refresh-figures`` (the committed
+injected cell, with :data:`plmlib.course.profiles.COMMITTED_THREADS` threads) and ``--refresh-figures`` (the committed
 ``figures/``, from DAVIS 2016 only). :func:`clean_notebook` strips what changes from run to run (execution counts
 and times, papermill's metadata and injected parameters) so that the committed notebooks diff cleanly.
 """
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from plmlib.io import atomic_write
-from plmlib.profiles import COMMITTED_THREADS, REPO_ROOT, THREADS_ENV
+from plmlib.course.profiles import COMMITTED_THREADS, REPO_ROOT, THREADS_ENV
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 FIGURES_DIR = REPO_ROOT / "figures"  # the committed figures, refreshed from DAVIS 2016 by --refresh-figures
