@@ -28,9 +28,11 @@ reproduce: $(STAMP)
 	$(VENV)/bin/plm demo --out $(OUT)/demo
 	$(VENV)/bin/plm notebooks --profile classroom --out $(OUT)/notebooks
 
-# Refresh the committed figures/ from DAVIS 2016 (classroom profile; refuses without PLM_DAVIS_ROOT).
+# Refresh the committed figures/ from DAVIS 2016 (classroom profile; refuses without PLM_DAVIS_ROOT), and record
+# each notebook's classroom run time in results/course/run_times.csv (the notebooks print it: run make notebooks
+# after this).
 figures: $(STAMP)
-	$(VENV)/bin/plm notebooks --profile classroom --out $(OUT)/notebooks-figures --refresh-figures
+	$(VENV)/bin/plm notebooks --profile classroom --out $(OUT)/notebooks-figures --refresh-figures --record-times
 
 # Refresh the committed notebooks' outputs (smoke profile, one torch thread: what nbval compares, with another
 # thread count) and clean their metadata.

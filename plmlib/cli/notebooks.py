@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from plmlib.course.notebooks import FIGURES_DIR, NOTEBOOKS_DIR, clean_notebook, list_notebooks, refresh_figures, run_notebooks
-from plmlib.course.profiles import COMMITTED_THREADS, PROFILES
+from plmlib.course.profiles import COMMITTED_THREADS, PROFILES, RUN_TIMES
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +24,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--refresh-figures", action="store_true",
                         help="then copy the run's figures over the committed figures/ (needs DAVIS 2016: classroom or paper)")
+    parser.add_argument("--record-times", nargs="?", const=RUN_TIMES, default=None, type=Path, metavar="CSV",
+                        help=f"record each notebook's run time under this profile (default CSV: {RUN_TIMES}); the "
+                        "notebooks print them")
     parser.add_argument("--clean", action="store_true", help="only clean the committed notebooks' metadata")
 
 
@@ -42,12 +45,15 @@ def run(args: argparse.Namespace) -> int:
         args.data_root = str(dataset_root("davis2016", args.data_root))
     names = [n.strip() for n in args.only.split(",") if n.strip()] or None
     started = time.perf_counter()
-    records = run_notebooks(args.profile, args.out, names, args.data_root, args.update_committed, args.notebooks)
+    records = run_notebooks(args.profile, args.out, names, args.data_root, args.update_committed, args.notebooks,
+                            record_times=args.record_times)
     total = time.perf_counter() - started
     print(f"\n{len(records)} notebooks in {total:.0f} s under profile {args.profile!r}.")
     print(f"Executed notebooks: {Path(args.out) / 'executed'}")
     print(f"Figures: {Path(args.out) / 'figures'}; tables and other outputs: {args.out}; "
           f"timings in {Path(args.out) / 'timings.json'}")
+    if args.record_times:
+        print(f"Run times recorded in {args.record_times}.")
     if args.update_committed:
         print(f"Committed notebooks updated in {args.notebooks} (smoke, {COMMITTED_THREADS} thread(s)).")
     if args.refresh_figures:

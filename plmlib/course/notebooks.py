@@ -74,12 +74,15 @@ def run_notebooks(
     data_root: str | None = None,
     update_committed: bool = False,
     notebooks_dir: str | Path = NOTEBOOKS_DIR,
+    record_times: str | Path | None = None,
 ) -> list[dict]:
     """Execute the course under ``profile``; returns one timing record per notebook.
 
     ``names``: a subset by prefix (``["00", "02"]``). ``update_committed``: execute the notebooks as committed
     (the ``parameters`` cell unchanged, so ``smoke`` only, and :data:`COMMITTED_THREADS` threads) and write the
     executed, cleaned notebooks back over ``notebooks/*.ipynb`` (how the committed smoke outputs are refreshed).
+    ``record_times``: a CSV of run times (:data:`plmlib.course.profiles.RUN_TIMES`) in which this run's rows replace
+    those of the same notebook and profile, each notebook's as soon as it has run.
     """
     import papermill
 
@@ -116,10 +119,27 @@ def run_notebooks(
                 with atomic_write(notebook) as tmp:
                     tmp.write_text(target.read_text())
             records.append({"notebook": notebook.name, "profile": profile, "seconds": round(seconds, 1)})
+            if record_times is not None:
+                record_run_time(record_times, records[-1])
             print(f"[{profile}] {notebook.name} done in {seconds:.1f} s", flush=True)
     with atomic_write(output_dir / "timings.json") as tmp:
         tmp.write_text(json.dumps(records, indent=2))
     return records
+
+
+def record_run_time(path: str | Path, record: dict) -> None:
+    """Put one notebook's run time (``notebook``, ``profile``, ``seconds``) into the CSV at ``path``, replacing the
+    row of the same notebook and profile, with the machine's CPU count and the date."""
+    import pandas as pd
+
+    path = Path(path)
+    row = {**record, "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d")}
+    table = pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=list(row))
+    table = table[~((table.notebook == row["notebook"]) & (table.profile == row["profile"]))]
+    table = pd.concat([table, pd.DataFrame([row])], ignore_index=True).sort_values(["notebook", "profile"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as tmp:
+        table.to_csv(tmp, index=False)
 
 
 @contextlib.contextmanager

@@ -25,12 +25,13 @@ for another CPU, so that nothing nbval compares can depend on float sums of trai
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from plmlib.core.seeding import seed_everything
 from plmlib.data.roots import environment_root
 from plmlib.data.synthetic import DEFAULT_SIZE, SCENARIOS
+from plmlib.train.config import PROFILE_NAMES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 THREADS_ENV = "PLM_NUM_THREADS"  # torch CPU threads of a notebook run (unset: torch's default)
@@ -38,61 +39,128 @@ COMMITTED_THREADS = 1  # the thread count the committed smoke outputs are execut
 
 
 @dataclass(frozen=True)
+class Budgets:
+    """How much work each notebook does under a profile (ours: sized so that the profile meets its time target).
+    A notebook reads its budget from here (``settings.budgets.ablation_frames``), never from a table of its own.
+
+      finetune_iterations       PLM's first-frame fine-tuning steps with the shipped network (notebooks 05, 10;
+                                None: the shipped network's own budget, :func:`plmlib.model.release`)
+      fresh_finetune_iterations fine-tuning steps of a network that learns the object from one frame only (a fresh
+                                ``small`` network in 05 under smoke; the pre-trained-only network of 04)
+      finetune_pool             pairs in the fine-tuning feature pool of those runs (cache.pool_size)
+      plm_checkpoint            the network of notebook 05's walk-through: "shipped" or None (a fresh ``small``)
+      pretrain_profile          the plmlib.train profile notebook 04 pre-trains with (the ``paper`` profile's own
+                                pre-training, 20k steps on a GPU, is ``plm train pretrain --profile paper``)
+      pretrain_iterations       04's pre-training steps on DAVIS (None: the training profile's own)
+      ablation_videos           06's videos (None: the profile's sequences); ablation_frames: frames used per
+                                video (None: all); ablation_iterations: fine-tuning steps per variant and video
+      benchmark_sequences       07's small benchmark: how many of the profile's sequences (None: all)
+      transfer_video, transfer_frames, transfer_iterations, transfer_lr   09's video, frames used (None: all),
+                                fine-tuning steps and learning rate
+    """
+
+    finetune_iterations: int | None
+    fresh_finetune_iterations: int
+    finetune_pool: int
+    plm_checkpoint: str | None
+    pretrain_profile: str
+    pretrain_iterations: int | None
+    ablation_videos: tuple[str, ...] | None
+    ablation_frames: int | None
+    ablation_iterations: int
+    benchmark_sequences: int | None
+    transfer_video: str
+    transfer_frames: int | None
+    transfer_iterations: int
+    transfer_lr: float
+
+
+@dataclass(frozen=True)
 class Profile:
-    """What a profile changes. Numbers are budgets, chosen so that each profile meets its time target."""
+    """What a profile changes: its data, and the budgets of its notebooks (:class:`Budgets`).
+
+    The names are the training profiles' (``plmlib.train.PROFILE_NAMES``): ``plm train pretrain --profile classroom``
+    is the pre-training that the classroom profile's notebooks stand on (04 runs a short one of its own)."""
 
     name: str
     description: str
     use_davis: bool  # use DAVIS 2016 when it is available
     require_davis: bool  # refuse to run without it
     synthetic_frames: int
-    synthetic_size: tuple[int, int]
-    scenarios: tuple[str, ...]
     davis_sequences: tuple[str, ...] | None  # val sequences to use; None = all 20
     progress: bool  # progress bars (off in smoke: nbval compares outputs)
-    # PLM's first-frame fine-tuning steps per video in the notebooks that run it (ours; None: the shipped network's
-    # own budget, plmlib.model.release.RELEASE_FINETUNE)
-    finetune_iterations: int | None
+    budgets: Budgets
+    synthetic_size: tuple[int, int] = DEFAULT_SIZE
+    scenarios: tuple[str, ...] = tuple(SCENARIOS)
 
+    @property
+    def finetune_iterations(self) -> int | None:
+        """PLM's first-frame fine-tuning steps with the shipped network (``budgets.finetune_iterations``)."""
+        return self.budgets.finetune_iterations
+
+
+_SMOKE_BUDGETS = Budgets(
+    finetune_iterations=5, fresh_finetune_iterations=60, finetune_pool=32, plm_checkpoint=None,
+    pretrain_profile="smoke", pretrain_iterations=None,
+    ablation_videos=("occlusion",), ablation_frames=24, ablation_iterations=20,
+    benchmark_sequences=3,
+    transfer_video="synthetic-translate", transfer_frames=None, transfer_iterations=20, transfer_lr=1e-3)
+_CLASSROOM_BUDGETS = replace(
+    _SMOKE_BUDGETS, finetune_iterations=20, fresh_finetune_iterations=150, finetune_pool=128,
+    plm_checkpoint="shipped", pretrain_profile="classroom", pretrain_iterations=200,
+    ablation_videos=("car-shadow",), ablation_frames=30, ablation_iterations=60, benchmark_sequences=None,
+    transfer_video="car-shadow", transfer_frames=30, transfer_iterations=60, transfer_lr=1e-4)
+_PAPER_BUDGETS = replace(
+    _CLASSROOM_BUDGETS, finetune_iterations=None, ablation_videos=None, ablation_frames=None,
+    ablation_iterations=150, transfer_frames=None, transfer_iterations=100)
+
+_CLASSROOM = Profile(
+    name="classroom",
+    description="a laptop CPU: DAVIS 2016 if present (a few val sequences), else synthetic videos",
+    use_davis=True, require_davis=False, synthetic_frames=24,
+    davis_sequences=("blackswan", "car-shadow", "drift-chicane", "camel", "paragliding-launch"),
+    progress=True, budgets=_CLASSROOM_BUDGETS)
 
 PROFILES: dict[str, Profile] = {
-    "smoke": Profile(
-        name="smoke",
-        description="CI: synthetic videos, seconds per notebook",
-        use_davis=False,
-        require_davis=False,
-        synthetic_frames=12,
-        synthetic_size=DEFAULT_SIZE,
-        scenarios=tuple(SCENARIOS),
-        davis_sequences=None,
-        progress=False,
-        finetune_iterations=5,
-    ),
-    "classroom": Profile(
-        name="classroom",
-        description="a laptop CPU: DAVIS 2016 if present (a few val sequences), else synthetic videos",
-        use_davis=True,
-        require_davis=False,
-        synthetic_frames=24,
-        synthetic_size=DEFAULT_SIZE,
-        scenarios=tuple(SCENARIOS),
-        davis_sequences=("blackswan", "car-shadow", "drift-chicane", "camel", "paragliding-launch"),
-        progress=True,
-        finetune_iterations=20,
-    ),
-    "paper": Profile(
-        name="paper",
-        description="a GPU and the full DAVIS 2016: the paper's protocol on all 20 val sequences",
-        use_davis=True,
-        require_davis=True,
-        synthetic_frames=24,
-        synthetic_size=DEFAULT_SIZE,
-        scenarios=tuple(SCENARIOS),
-        davis_sequences=None,
-        progress=True,
-        finetune_iterations=None,
-    ),
+    "smoke": replace(_CLASSROOM, name="smoke", description="CI: synthetic videos, seconds per notebook",
+                     use_davis=False, synthetic_frames=12, davis_sequences=None, progress=False,
+                     budgets=_SMOKE_BUDGETS),
+    "classroom": _CLASSROOM,
+    "paper": replace(_CLASSROOM, name="paper",
+                     description="a GPU and the full DAVIS 2016: the paper's protocol on all 20 val sequences",
+                     require_davis=True, davis_sequences=None, budgets=_PAPER_BUDGETS),
 }
+RUN_TIMES = REPO_ROOT / "results" / "course" / "run_times.csv"  # measured by plm notebooks --record-times
+
+
+def measured_run_times(notebook: str, path: str | os.PathLike = RUN_TIMES) -> dict[str, tuple[float, int]]:
+    """Seconds a notebook (its name or number prefix, e.g. ``"04"``) took under each profile in the recorded runs
+    (``plm notebooks --record-times``), with the CPU count of the machine; a profile never recorded is left out."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    table = pd.read_csv(path)
+    rows = table[table.notebook.str.startswith(notebook)].set_index("profile")
+    return {profile: (float(rows.at[profile, "seconds"]), int(rows.at[profile, "cpus"]))
+            for profile in PROFILES if profile in rows.index}
+
+
+def format_seconds(seconds: float) -> str:
+    """``42 s``, ``3 min 05 s``."""
+    seconds = int(round(seconds))
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
+
+
+def run_time_line(notebook: str, path: str | os.PathLike = RUN_TIMES) -> str:
+    """One line that says how long a notebook takes under each profile, from the recorded runs."""
+    times = measured_run_times(notebook, path)
+    if not times:
+        return "run time: not measured yet (plm notebooks --record-times)"
+    known = ", ".join(f"{profile} {format_seconds(s)} ({cpus} CPU cores)" for profile, (s, cpus) in times.items())
+    missing = [p for p in PROFILES if p not in times and p != "smoke"]  # smoke is CI's: seconds
+    return f"run time: {known}" + (f"; {', '.join(missing)}: not measured" if missing else "")
 
 
 @dataclass
@@ -107,6 +175,12 @@ class NotebookSettings:
     seed: int
     sequences: list[str] = field(default_factory=list)  # val sequences this profile uses
     threads: int | None = None  # torch CPU threads set from PLM_NUM_THREADS (None: torch's default)
+    notebook: str | None = None  # the notebook's number ("04"): describe() says how long it takes
+
+    @property
+    def budgets(self) -> Budgets:
+        """How much work this profile's notebooks do."""
+        return self.profile.budgets
 
     def figure_path(self, name: str) -> Path:
         """Where a figure with the stable name ``name`` (e.g. ``"02_drift.png"``) is saved."""
@@ -117,6 +191,7 @@ class NotebookSettings:
         return (
             f"profile {self.profile.name!r} ({self.profile.description}); data: {source} at {self.data_root}; "
             f"{len(self.sequences)} sequences; outputs in {self.output_dir}; figures in {self.figures_dir}"
+            + (f"; {run_time_line(self.notebook)}" if self.notebook else "")
         )
 
 
@@ -148,13 +223,15 @@ def notebook_settings(
     data_root: str | os.PathLike | None = None,
     output_dir: str | os.PathLike = "outputs/notebooks",
     seed: int = 0,
+    notebook: str | None = None,
 ) -> NotebookSettings:
     """Resolve a notebook's parameters: the data to use, where outputs and figures go; seeds everything and applies
     ``PLM_NUM_THREADS``.
 
     DAVIS 2016 comes from ``data_root`` or ``PLM_DAVIS_ROOT`` when the profile uses it; otherwise the
     profile's synthetic videos are generated once into ``output_dir/synthetic`` and reused. Figures go to
-    ``output_dir/figures``.
+    ``output_dir/figures``. ``notebook``: its number (``"04"``), so that :meth:`NotebookSettings.describe` says
+    how long it takes under each profile.
     """
     chosen = get_profile(profile)
     output_dir = Path(output_dir)
@@ -181,7 +258,7 @@ def notebook_settings(
         dataset = "synthetic"
     figures_dir = output_dir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
-    return NotebookSettings(chosen, dataset, Path(root), output_dir, figures_dir, seed, names, threads)
+    return NotebookSettings(chosen, dataset, Path(root), output_dir, figures_dir, seed, names, threads, notebook)
 
 
 def _synthetic_root(profile: Profile, root: Path, seed: int) -> Path:
