@@ -42,7 +42,7 @@ def read_db_info(root: Path) -> dict[str, dict]:
     if not path.is_file():
         return {}
     try:
-        info = yaml.safe_load(path.read_text())
+        info = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as err:
         raise ValueError(f"{path}: not valid YAML ({err})") from err
     return {entry["name"]: entry for entry in info.get("sequences", [])}
