@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from plmlib.io import atomic_write, read_mask, write_mask  # noqa: E402
-from plmlib.metrics.evaluate import _split_sequences  # noqa: E402
+from plmlib.data.davis import split_sequences  # noqa: E402
 
 CSV_PATH = REPO / "results" / "benchmarks" / "evaluate.csv"
 CSV_COLUMNS = [
@@ -137,7 +137,7 @@ def main() -> int:
     if not args.davis_root:
         raise SystemExit("pass --davis-root or set PLM_DAVIS_ROOT")
     davis_root = Path(args.davis_root)
-    names = _split_sequences(davis_root, "val")
+    names = split_sequences(davis_root, "val")
     official = bool(args.official_python and args.official_code)
     scratch = Path(args.scratch)
     results, davis17 = prepare(davis_root, scratch, names, official)

@@ -3,6 +3,7 @@ import pytest
 from PIL import Image
 
 from plmlib.data import DatasetNotFoundError, Davis2016
+from plmlib.data.davis import split_sequences
 from plmlib.io import MaskError
 
 
@@ -50,6 +51,24 @@ def test_missing_root_says_how_to_get_it(tmp_path, monkeypatch):
 def test_unknown_split_is_refused(davis_sample):
     with pytest.raises(ValueError, match="unknown DAVIS 2016 split"):
         Davis2016(davis_sample, split="test")
+
+
+def test_split_lists_of_davis_2016_and_2017_and_a_missing_one(tmp_path):
+    """The one reader of split lists (Davis2016, Davis2017 and plm evaluate use it): a DAVIS 2016 list of frame
+    pairs, else a DAVIS 2017 list of names; 'all' is train then val, each name once."""
+    (tmp_path / "ImageSets" / "480p").mkdir(parents=True)
+    (tmp_path / "ImageSets" / "480p" / "val.txt").write_text(
+        "/JPEGImages/480p/cows/00000.jpg /Annotations/480p/cows/00000.png\n"
+        "/JPEGImages/480p/cows/00001.jpg /Annotations/480p/cows/00001.png\n\n"
+        "/JPEGImages/480p/dog/00000.jpg /Annotations/480p/dog/00000.png\n"
+    )
+    (tmp_path / "ImageSets" / "2017").mkdir(parents=True)
+    (tmp_path / "ImageSets" / "2017" / "train.txt").write_text("bear\ncows\n\nbear\n")
+    assert split_sequences(tmp_path, "val") == ["cows", "dog"]
+    assert split_sequences(tmp_path, "train") == ["bear", "cows"]
+    assert split_sequences(tmp_path, "all") == ["bear", "cows", "dog"]
+    with pytest.raises(FileNotFoundError, match=r"'test' sequences.*480p/test\.txt nor .*2017/test\.txt"):
+        split_sequences(tmp_path, "test")
 
 
 def _copy_sequence(synthetic_root, tmp_path):

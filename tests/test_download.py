@@ -586,6 +586,15 @@ def test_list_shows_every_url_and_checksum(capsys):
         assert (resource.checksum or "none published") in out
 
 
+def test_the_table_names_its_functions_by_resource():
+    """resources.yaml holds the data; every layout check and installed copy is attached by a resource's name."""
+    names = {r.name for r in dl.RESOURCES}
+    assert set(dl.LAYOUT_CHECKS) | set(dl.INSTALLED_COPIES) <= names
+    for resource in dl.RESOURCES:
+        assert (resource.check is not None) == (resource.kind in ("zip", "rar")), resource.name
+        assert isinstance(resource.urls, tuple) and resource.urls, resource.name
+
+
 def test_an_incomplete_existing_folder_is_reported_not_trusted(tmp_path, capsys):
     root = make_davis2016(tmp_path / "data")
     (root / "JPEGImages/480p/seq03/00001.jpg").unlink()

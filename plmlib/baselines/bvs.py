@@ -198,16 +198,11 @@ class BilateralSpaceSegmentation(VideoSegmenter):
     def __init__(
         self,
         grid_size: tuple[int, ...] = GRID_SIZE,
-        unary_weight: float = 1e5,
-        pairwise_weight: float = 1.0,
-        colour_weight: float = 0.03,
-        spatial_weight: float = 0.3,
-        temporal_weight: float = 1e5,
-        min_edge_weight: float = 0.01,
-        temporal_spacing: float = 17.0,
-        min_occupancy: float = 2.0,
-        threshold: float = 0.5,
-        processing_pixels: int = 427 * 240,
+        unary_weight: float = 1e5, pairwise_weight: float = 1.0,  # the energy's two terms (Wang)
+        colour_weight: float = 0.03, spatial_weight: float = 0.3, temporal_weight: float = 1e5,  # per axis (Wang)
+        min_edge_weight: float = 0.01,  # (Wang)
+        temporal_spacing: float = 17.0, min_occupancy: float = 2.0, threshold: float = 0.5,  # our choices
+        processing_pixels: int = 427 * 240,  # our choice
     ):
         super().__init__()
         if len(grid_size) != 6 or min(grid_size) < 2:

@@ -97,16 +97,12 @@ class SuperpixelPropagation(VideoSegmenter):
 
     def __init__(
         self,
-        superpixels: int = 1500,
-        compactness: float = 10.0,
-        flow_weight: float = 1.0,
-        colour_weight: float = 0.5,
-        smoothness: float = 2.0,
-        colour_sigma: float = 12.0,
-        iterations: int = 5,
-        histogram_bins: int = 16,
-        pixel_weight: float = 2.0,
-        preset: str = "medium",
+        superpixels: int = 1500, compactness: float = 10.0,  # SLIC
+        flow_weight: float = 1.0, colour_weight: float = 0.5,  # 1. motion and 2. appearance
+        smoothness: float = 2.0, colour_sigma: float = 12.0, iterations: int = 5,  # 3. smoothness
+        histogram_bins: int = 16,  # 2. appearance
+        pixel_weight: float = 2.0,  # 4. pixels
+        preset: str = "medium",  # optical flow
     ):
         super().__init__()
         self.n_superpixels, self.compactness = superpixels, compactness

@@ -4,6 +4,8 @@ Layout: ``ROOT/JPEGImages/480p/<seq>/00000.jpg``, ``ROOT/Annotations/480p/<seq>/
 ``ROOT/ImageSets/480p/{train,val}.txt`` (lines of ``/JPEGImages/... /Annotations/...`` pairs) and
 ``ROOT/Annotations/db_info.yml`` (attributes, set, ``eval_t``: whether T is scored on a sequence).
 Masks are binary (0/1); every frame is annotated (``bmx-bumps`` has 14 empty masks, ``surf`` one).
+The readers of the layout below are shared with DAVIS 2017 (:mod:`plmlib.data.davis2017`) and ``plm evaluate``
+(:mod:`plmlib.metrics.evaluate`).
 """
 
 from __future__ import annotations
@@ -34,12 +36,13 @@ DAVIS2016_VAL = (
 )
 
 
-def read_db_info(path: Path) -> dict[str, dict]:
-    """``db_info.yml`` as ``{sequence: {attributes, num_frames, set, eval_t}}`` (empty if absent)."""
+def read_db_info(root: Path) -> dict[str, dict]:
+    """``Annotations/db_info.yml`` as ``{sequence: {attributes, num_frames, set, eval_t}}`` (empty if absent)."""
+    path = root / "Annotations" / "db_info.yml"
     if not path.is_file():
         return {}
     try:
-        info = yaml.safe_load(path.read_text())
+        info = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as err:
         raise ValueError(f"{path}: not valid YAML ({err})") from err
     return {entry["name"]: entry for entry in info.get("sequences", [])}
@@ -47,8 +50,6 @@ def read_db_info(path: Path) -> dict[str, dict]:
 
 def read_image_set(path: Path) -> list[str]:
     """Sequence names listed in a DAVIS 2016 ImageSets file, in order of first appearance."""
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such split file")
     names: list[str] = []
     for line_number, line in enumerate(path.read_text().splitlines(), start=1):
         if not line.strip():
@@ -61,6 +62,41 @@ def read_image_set(path: Path) -> list[str]:
     return names
 
 
+def read_sequence_list(path: Path) -> list[str]:
+    """Sequence names listed in a DAVIS 2017 ImageSets file (one a line), in order of first appearance."""
+    return list(dict.fromkeys(line.strip() for line in path.read_text().splitlines() if line.strip()))
+
+
+def split_sequences(root: Path, split: str, resolution: str = "480p") -> list[str]:
+    """Sequence names of ``split`` (``all``: train, then val) from the list in ``root``:
+    ``ImageSets/<resolution>/<split>.txt`` (DAVIS 2016), else ``ImageSets/2017/<split>.txt`` (DAVIS 2017)."""
+    names: list[str] = []
+    for part in ("train", "val") if split == "all" else (split,):
+        davis2016 = root / "ImageSets" / resolution / f"{part}.txt"
+        davis2017 = root / "ImageSets" / "2017" / f"{part}.txt"
+        if davis2016.is_file():
+            listed = read_image_set(davis2016)
+        elif davis2017.is_file():
+            listed = read_sequence_list(davis2017)
+        else:
+            raise FileNotFoundError(f"{root}: no list of the {part!r} sequences (neither {davis2016} nor {davis2017} found)")
+        names += [name for name in listed if name not in names]
+    return names
+
+
+def annotation_folder(root: Path, name: str, resolution: str = "480p") -> Path:
+    """The folder of sequence ``name``'s masks: ``Annotations/<resolution>/<name>``."""
+    return root / "Annotations" / resolution / name
+
+
+def sequence_files(root: Path, name: str, resolution: str = "480p") -> tuple[FrameFolder, list[Path | None]]:
+    """The frames of sequence ``name`` (``JPEGImages/<resolution>/<name>``) and its mask files matched to them by
+    name (:func:`annotation_folder`; ``None`` for a frame without one)."""
+    frames = FrameFolder(root / "JPEGImages" / resolution / name)
+    mask_dir = annotation_folder(root, name, resolution)
+    return frames, match_masks_to_frames(frames.paths, list_images(mask_dir), mask_dir)
+
+
 class Davis2016(SequenceDataset):
     """The DAVIS 2016 dataset, one split. ``Davis2016(root, split="val")["blackswan"]`` is a :class:`Sequence`."""
 
@@ -69,25 +105,20 @@ class Davis2016(SequenceDataset):
             raise ValueError(f"unknown DAVIS 2016 split {split!r} (expected one of {', '.join(SPLITS)})")
         self.root = dataset_root("davis2016", root, expect=(f"JPEGImages/{resolution}", f"Annotations/{resolution}"))
         self.split, self.resolution = split, resolution
-        self.db_info = read_db_info(self.root / "Annotations" / "db_info.yml")
-        image_sets = self.root / "ImageSets" / resolution
-        if split == "all":
-            if image_sets.is_dir():
-                self.names = read_image_set(image_sets / "train.txt") + read_image_set(image_sets / "val.txt")
-            else:
-                self.names = sorted(p.name for p in (self.root / "JPEGImages" / resolution).iterdir() if p.is_dir())
+        self.db_info = read_db_info(self.root)
+        if split == "all" and not (self.root / "ImageSets" / resolution).is_dir():
+            self.names = sorted(p.name for p in (self.root / "JPEGImages" / resolution).iterdir() if p.is_dir())
         else:
-            self.names = read_image_set(image_sets / f"{split}.txt")
+            self.names = split_sequences(self.root, split, resolution)
 
     def __getitem__(self, name: str) -> Sequence:
         if name not in self.names:
             raise KeyError(f"{name!r} is not in DAVIS 2016 {self.split} (it has: {', '.join(self.names)})")
-        frames = FrameFolder(self.root / "JPEGImages" / self.resolution / name)
-        mask_dir = self.root / "Annotations" / self.resolution / name
-        mask_paths = match_masks_to_frames(frames.paths, list_images(mask_dir), mask_dir)
+        frames, mask_paths = sequence_files(self.root, name, self.resolution)
         missing = [frames.paths[i].name for i, p in enumerate(mask_paths) if p is None]
         if missing:
-            raise MaskError(f"{mask_dir}: no mask for frame {missing[0]} ({len(missing)} frames without a mask)")
+            raise MaskError(f"{annotation_folder(self.root, name, self.resolution)}: no mask for frame {missing[0]} "
+                            f"({len(missing)} frames without a mask)")
         entry = self.db_info.get(name, {})
         return Sequence(
             name=name,

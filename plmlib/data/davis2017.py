@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 
+from plmlib.data.davis import sequence_files, split_sequences
 from plmlib.data.roots import dataset_root
-from plmlib.data.sequence import MaskFolder, Sequence, SequenceDataset, match_masks_to_frames
-from plmlib.io import FrameFolder, list_images
+from plmlib.data.sequence import MaskFolder, Sequence, SequenceDataset
 
 
 class Davis2017(SequenceDataset):
@@ -20,17 +20,12 @@ class Davis2017(SequenceDataset):
     def __init__(self, root: str | os.PathLike | None = None, split: str = "val", resolution: str = "480p"):
         self.root = dataset_root("davis2017", root, expect=(f"JPEGImages/{resolution}", f"Annotations/{resolution}"))
         self.split, self.resolution = split, resolution
-        split_file = self.root / "ImageSets" / "2017" / f"{split}.txt"
-        if not split_file.is_file():
-            raise FileNotFoundError(f"{split_file}: no such split file (DAVIS 2017 splits are ImageSets/2017/*.txt)")
-        self.names = [line.strip() for line in split_file.read_text().splitlines() if line.strip()]
+        self.names = split_sequences(self.root, split, resolution)
 
     def __getitem__(self, name: str) -> Sequence:
         if name not in self.names:
             raise KeyError(f"{name!r} is not in DAVIS 2017 {self.split}")
-        frames = FrameFolder(self.root / "JPEGImages" / self.resolution / name)
-        mask_dir = self.root / "Annotations" / self.resolution / name
-        mask_paths = match_masks_to_frames(frames.paths, list_images(mask_dir), mask_dir)
+        frames, mask_paths = sequence_files(self.root, name, self.resolution)
         return Sequence(name=name, frames=frames, masks=MaskFolder(mask_paths, frame_size=frames.size))
 
     def __repr__(self) -> str:

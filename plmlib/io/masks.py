@@ -26,11 +26,12 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from plmlib.core.errors import MaskError
 from plmlib.core.files import atomic_write
 from plmlib.core.masks import BINARY_THRESHOLD, grey_to_ids
+from plmlib.io.frames import decoded_image
 
 BLEND_TOLERANCE = 6.0  # colour distance (0..255 units) from the line between two colours that still counts as a blend
 MANY_OBJECTS = 10  # more object ids than this in a colour mask: warn (a photo, or an unusual export?)
@@ -126,15 +127,8 @@ def _alpha_is_the_mask(colour: np.ndarray, alpha: np.ndarray) -> bool:
 def read_mask(path: str | os.PathLike) -> np.ndarray:
     """Read a mask PNG (any mode, see the module docstring) as an ``H x W`` uint8 object-id map."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such mask file")
-    try:
-        with Image.open(path) as image:
-            image.load()
-            mode = image.mode
-            array = np.asarray(image)
-    except (UnidentifiedImageError, OSError, SyntaxError) as err:
-        raise MaskError(f"{path}: unreadable or truncated mask ({err})") from err
+    with decoded_image(path, "mask file", MaskError) as image:
+        mode, array = image.mode, np.asarray(image)
     if mode == "P":
         return array.astype(np.uint8)
     if mode == "1":

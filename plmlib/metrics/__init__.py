@@ -1,6 +1,6 @@
 """Evaluation measures: J (region), F (contour), T (temporal stability), DAVIS statistics, JumpCut error,
 SegTrack IoU, and the folder evaluation behind ``plm evaluate``. numpy and OpenCV, and numba for the loops of T
-(imported when T is first computed); imports ``plmlib.io``."""
+(imported when T is first computed); imports ``plmlib.io``, and ``plmlib.data`` for the DAVIS layout."""
 
 from plmlib.metrics.contour import boundary_precision_recall, boundary_tolerance, contour_accuracy, seg2bmap
 from plmlib.metrics.jumpcut import jumpcut_error, jumpcut_frame_error, jumpcut_pairs

@@ -22,6 +22,8 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from plmlib.metrics.region import binary_masks
+
 DEFAULT_BOUND_TH = 0.008
 
 
@@ -68,13 +70,6 @@ def disk(radius: float) -> np.ndarray:
     return footprint
 
 
-def _bool(mask: np.ndarray, name: str) -> np.ndarray:
-    mask = np.asarray(mask)
-    if mask.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D mask (height x width), got shape {mask.shape}")
-    return mask if mask.dtype == bool else mask != 0
-
-
 def _support(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     rows = np.flatnonzero(mask.any(axis=1))
     if rows.size == 0:
@@ -90,13 +85,7 @@ def boundary_precision_recall(
     void: np.ndarray | None = None,
 ) -> tuple[float, float, float]:
     """``(F, precision, recall)`` of the predicted boundary against the ground-truth boundary."""
-    gt = _bool(gt, "ground truth")
-    pred = _bool(pred, "prediction")
-    if gt.shape != pred.shape:
-        raise ValueError(f"ground truth is {gt.shape[1]}x{gt.shape[0]} but prediction is {pred.shape[1]}x{pred.shape[0]}")
-    if void is not None:
-        keep = ~_bool(void, "void")
-        gt, pred = gt & keep, pred & keep
+    gt, pred = binary_masks(gt, pred, void)
     radius = boundary_tolerance(gt.shape, bound_th)
     height, width = gt.shape
     box = _support(gt | pred)

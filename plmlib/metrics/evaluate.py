@@ -33,7 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-from plmlib.io import atomic_write, read_mask
+from plmlib.data.davis import annotation_folder, read_db_info, split_sequences
+from plmlib.data.roots import dataset_root
+from plmlib.io import FrameError, atomic_write, list_images, read_mask
+from plmlib.io.frames import image_size
 from plmlib.metrics.contour import contour_accuracy
 from plmlib.metrics.region import region_similarity
 from plmlib.metrics.statistics import dataset_mean, statistics
@@ -50,7 +53,7 @@ CHUNK_FRAMES_T = 36  # with T, longer: a chunk also describes the frame before i
 
 
 # --------------------------------------------------------------------------------------------------------------
-# The dataset side (a small reader of the DAVIS layout; numpy-free)
+# The dataset side: the DAVIS layout is plmlib.data.davis's, the files are read with plmlib.io
 # --------------------------------------------------------------------------------------------------------------
 
 
@@ -59,73 +62,30 @@ def scored_frames(frames: SequenceABC) -> SequenceABC:
     return frames[1:-1]
 
 
-def _split_sequences(root: Path, split: str) -> list[str]:
-    """Sequence names of a split from ``ImageSets/480p/<split>.txt`` (DAVIS 2016) or ``ImageSets/2017/<split>.txt``."""
-    splits = ["train", "val"] if split == "all" else [split]
-    names: list[str] = []
-    for name in splits:
-        davis2016 = root / "ImageSets" / RESOLUTION / f"{name}.txt"
-        davis2017 = root / "ImageSets" / "2017" / f"{name}.txt"
-        if davis2016.is_file():
-            for line in davis2016.read_text().splitlines():
-                parts = line.split()
-                if parts:
-                    seq = parts[0].strip("/").split("/")[-2]
-                    if seq not in names:
-                        names.append(seq)
-        elif davis2017.is_file():
-            names.extend(s.strip() for s in davis2017.read_text().splitlines() if s.strip() and s.strip() not in names)
-        else:
-            raise FileNotFoundError(f"{root}: no list of the {name!r} sequences ({davis2016} not found)")
-    return sorted(names) if split == "all" else names
-
-
-def _eval_t_flags(root: Path) -> dict[str, bool] | None:
-    """``eval_t`` per sequence from ``Annotations/db_info.yml`` (DAVIS 2016), or None without that file."""
-    path = root / "Annotations" / "db_info.yml"
-    if not path.is_file():
-        return None
-    import yaml  # only here: a DAVIS 2016 detail
-
-    info = yaml.safe_load(path.read_text())
-    return {s["name"]: bool(s.get("eval_t", True)) for s in info.get("sequences", [])}
-
-
 @dataclass
 class _SequenceJob:
     name: str
     frames: list[str]  # all annotated frame names, in order
-    gt_dir: Path
+    gt_paths: list[Path]  # their ground truth
     result_dir: Path
     n_objects: int = 1
     eval_t: bool = True
 
 
-def _list_png(folder: Path) -> list[str]:
-    return sorted(p.stem for p in folder.glob("*.png"))
-
-
-def _image_size(path: Path) -> tuple[int, int]:
-    from PIL import Image  # header only: cheap
-
-    with Image.open(path) as image:
-        return image.size  # (width, height)
-
-
-def _prepare(results: Path, root: Path, names: list[str], eval_t: dict[str, bool] | None) -> list[_SequenceJob]:
+def _prepare(results: Path, root: Path, names: list[str]) -> list[_SequenceJob]:
     """Check everything up front; raise one error that names each missing or mis-sized file."""
     if not results.is_dir():
         raise FileNotFoundError(f"results folder {results} not found")
-    annotations = root / "Annotations" / RESOLUTION
-    if not annotations.is_dir():
-        raise FileNotFoundError(f"{root}: no ground truth folder {annotations}")
+    db_info = read_db_info(root)
     jobs, problems = [], []
     for name in names:
-        gt_dir = annotations / name
-        frames = _list_png(gt_dir) if gt_dir.is_dir() else []
-        if not frames:
+        gt_dir = annotation_folder(root, name, RESOLUTION)
+        try:
+            gt_paths = list_images(gt_dir)
+        except (FileNotFoundError, NotADirectoryError, FrameError):
             problems.append(f"sequence {name!r}: no ground truth in {gt_dir}")
             continue
+        frames = [p.stem for p in gt_paths]
         if len(frames) < 3:
             problems.append(f"sequence {name!r}: {len(frames)} annotated frames, at least 3 are needed")
             continue
@@ -143,24 +103,24 @@ def _prepare(results: Path, root: Path, names: list[str], eval_t: dict[str, bool
             shown = ", ".join(f"{f}.png" for f in missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
             problems.append(f"sequence {name!r}: {len(missing)} of {len(scored)} result frames missing in {result_dir}: {shown}")
             continue
-        size = _image_size(gt_dir / f"{frames[0]}.png")
+        height, width = image_size(gt_paths[0])
         wrong = []
         for f in scored:
-            got = _image_size(result_dir / f"{f}.png")
-            if got != size:
-                wrong.append(f"{f}.png is {got[0]}x{got[1]}")
+            got = image_size(result_dir / f"{f}.png")
+            if got != (height, width):
+                wrong.append(f"{f}.png is {got[1]}x{got[0]}")
         if wrong:
             shown = ", ".join(wrong[:5]) + (f" and {len(wrong) - 5} more" if len(wrong) > 5 else "")
-            problems.append(f"sequence {name!r}: result masks must be {size[0]}x{size[1]} like the ground truth: {shown} (in {result_dir})")
+            problems.append(f"sequence {name!r}: result masks must be {width}x{height} like the ground truth: {shown} (in {result_dir})")
             continue
-        first = read_mask(gt_dir / f"{frames[0]}.png")
+        first = read_mask(gt_paths[0])
         first = np.where(first == VOID_ID, 0, first)
         n_objects = int(first.max())
         if n_objects == 0:
-            problems.append(f"sequence {name!r}: the first ground-truth frame {frames[0]}.png has no object")
+            problems.append(f"sequence {name!r}: the first ground-truth frame {gt_paths[0].name} has no object")
             continue
-        flag = True if eval_t is None else eval_t.get(name, True)
-        jobs.append(_SequenceJob(name, frames, gt_dir, result_dir, n_objects, flag))
+        eval_t = bool(db_info.get(name, {}).get("eval_t", True))
+        jobs.append(_SequenceJob(name, frames, gt_paths, result_dir, n_objects, eval_t))
     if problems:
         raise FileNotFoundError("cannot evaluate " + str(results) + ":\n  " + "\n  ".join(problems))
     return jobs
@@ -188,7 +148,7 @@ def _object_masks(ids: np.ndarray, n_objects: int, is_result: bool, path: Path) 
 def _score_chunk(task) -> tuple:
     """J, F (and T) of frames ``scored[start:stop]`` of one sequence; returns per-object arrays."""
     seq_index, job, start, stop, temporal = task
-    scored = scored_frames(job.frames)
+    scored, gt_paths = scored_frames(job.frames), scored_frames(job.gt_paths)
     n = stop - start
     j_values = np.zeros((job.n_objects, n))
     f_values = np.zeros((job.n_objects, n))
@@ -197,13 +157,12 @@ def _score_chunk(task) -> tuple:
     if temporal:
         # The frame before the chunk: a result, or for the first scored frame the ground truth of frame 0.
         if start == 0:
-            path = job.gt_dir / f"{job.frames[0]}.png"
+            path = job.gt_paths[0]
             previous = [describe(m) for m in _object_masks(read_mask(path), job.n_objects, False, path)]
         else:
             path = job.result_dir / f"{scored[start - 1]}.png"
             previous = [describe(m) for m in _object_masks(read_mask(path), job.n_objects, True, path)]
-    for k, frame in enumerate(scored[start:stop]):
-        gt_path = job.gt_dir / f"{frame}.png"
+    for k, (frame, gt_path) in enumerate(zip(scored[start:stop], gt_paths[start:stop])):
         res_path = job.result_dir / f"{frame}.png"
         gt = read_mask(gt_path)
         res = read_mask(res_path)
@@ -312,10 +271,12 @@ def evaluate(
     ``sequences`` overrides ``split`` (``val``, ``train`` or ``all``); ``workers`` processes (default: all cores);
     ``temporal=False`` skips T (which takes most of the time when it is computed).
     """
-    root = _davis_root(davis_root)
+    root = dataset_root("davis2016", davis_root, expect=(f"Annotations/{RESOLUTION}",))
     results = Path(results)
-    names = list(sequences) if sequences else _split_sequences(root, split)
-    jobs = _prepare(results, root, names, _eval_t_flags(root))
+    names = list(sequences) if sequences else split_sequences(root, split, RESOLUTION)
+    if not sequences and split == "all":
+        names.sort()  # one list in name order, not train then val (our choice)
+    jobs = _prepare(results, root, names)
     tasks = []
     for index, job in enumerate(jobs):
         n_scored = len(job.frames) - 2
@@ -428,13 +389,6 @@ def report(evaluation: Evaluation, split: str) -> str:
 # --------------------------------------------------------------------------------------------------------------
 # Defaults of evaluate()
 # --------------------------------------------------------------------------------------------------------------
-
-
-def _davis_root(value: str | os.PathLike | None) -> Path:
-    """The DAVIS root given, else the environment's (plmlib.data.roots, the one place that reads it)."""
-    from plmlib.data.roots import dataset_root
-
-    return dataset_root("davis2016", value)
 
 
 def _worker_count(workers: int | None) -> int:

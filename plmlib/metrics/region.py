@@ -16,8 +16,9 @@ def _as_bool(mask: np.ndarray, name: str) -> np.ndarray:
     return mask if mask.dtype == bool else mask != 0
 
 
-def region_similarity(gt: np.ndarray, pred: np.ndarray, void: np.ndarray | None = None) -> float:
-    """J of a predicted mask against the ground truth (non-zero = foreground); 1.0 when both are empty."""
+def binary_masks(gt: np.ndarray, pred: np.ndarray, void: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The input checks of J and F: both masks as boolean (non-zero = foreground) and of one size, ``void`` pixels
+    cleared from both (the official code ignores them)."""
     gt = _as_bool(gt, "ground truth")
     pred = _as_bool(pred, "prediction")
     if gt.shape != pred.shape:
@@ -25,6 +26,12 @@ def region_similarity(gt: np.ndarray, pred: np.ndarray, void: np.ndarray | None 
     if void is not None:
         keep = ~_as_bool(void, "void")
         gt, pred = gt & keep, pred & keep
+    return gt, pred
+
+
+def region_similarity(gt: np.ndarray, pred: np.ndarray, void: np.ndarray | None = None) -> float:
+    """J of a predicted mask against the ground truth (non-zero = foreground); 1.0 when both are empty."""
+    gt, pred = binary_masks(gt, pred, void)
     union = np.count_nonzero(gt | pred)
     if union == 0:
         return 1.0
