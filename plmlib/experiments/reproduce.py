@@ -7,8 +7,9 @@ For every val sequence: the network (``--checkpoint``, default the release that 
 **once** on the first frame (slides: two-stage training), then each variant segments the sequence from that same
 fine-tuned network (PLM, PLM_P and PLM_U differ only at inference, so sharing the fine-tuning is exact, and
 cheaper). Masks go to ``OUT/<variant>/<sequence>/``; a sequence is done when its ``timing.json`` exists (written
-last, atomically), so an interrupted run resumes where it stopped (plmlib.experiments.runner). Then each variant is scored with the official
-protocol (plmlib.metrics.evaluate) into ``RESULTS/<variant>/`` with the config (git SHA, command) and a timing CSV.
+last, atomically), so an interrupted run resumes where it stopped (plmlib.experiments.runner). Then each variant is
+scored with the official protocol (plmlib.metrics.evaluate) into ``RESULTS/<variant>/`` with the config (git SHA,
+command) and a timing CSV.
 """
 
 from __future__ import annotations
