@@ -83,8 +83,7 @@ def finetune_once(frame: np.ndarray, first_mask: np.ndarray, methods: SequenceAB
     return {m: ({**options, **shared}, seconds) if m in family else (dict(options), 0.0) for m in methods}
 
 
-def mark_done(path: str | os.PathLike, text: str) -> Path:
+def mark_done(path: str | os.PathLike, text: str) -> None:
     """Write a unit's done mark, the last file of its work: ``text`` to ``path``, atomically."""
     with atomic_write(path) as tmp:
         tmp.write_text(text)
-    return Path(path)
