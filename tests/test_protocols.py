@@ -69,7 +69,8 @@ def test_plm_variants_share_one_finetuning_per_transfer(root, tmp_path, monkeypa
 
 def test_without_finetuning_the_plm_variants_share_the_untouched_network(root, monkeypatch):
     from plmlib.infer import PLMSegmenter
-    from plmlib.experiments.protocols import open_dataset, segment_clip
+    from plmlib.experiments.protocols import segment_clip
+    from plmlib.experiments.runner import open_dataset
 
     monkeypatch.setattr(PLMSegmenter, "finetuned_network", lambda *a: pytest.fail("fine-tuned although told not to"))
     sequence = open_dataset("davis2016", root)["synthetic-translate"]

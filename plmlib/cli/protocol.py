@@ -8,7 +8,8 @@ from pathlib import Path
 
 from plmlib.cli import add_threads_option
 from plmlib.core.methods import METHODS
-from plmlib.experiments.protocols import DATASETS, PROTOCOLS, parse_options, run_protocol
+from plmlib.experiments.protocols import PROTOCOLS, parse_options, run_protocol
+from plmlib.experiments.runner import DATASETS
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

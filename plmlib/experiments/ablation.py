@@ -45,6 +45,8 @@ import pandas as pd
 
 from plmlib.core.methods import method_label
 from plmlib.data import Sequence
+from plmlib.experiments.runner import finetune_once, mark_done, open_sequences, unfinished
+from plmlib.io import atomic_write
 from plmlib.metrics import contour_accuracy, region_similarity
 from plmlib.metrics.evaluate import scored_frames
 
@@ -151,7 +153,6 @@ def run_ablation(sequences: Iterable[Sequence], variants: Iterable[str] = tuple(
     step_s (seconds per frame of inference); per frame: variant, video, frame, J, F.
     """
     from plmlib.core.methods import create_segmenter
-    from plmlib.infer import share_finetuning
 
     names = list(variants)
     unknown = [n for n in names if n not in VARIANTS]
@@ -161,30 +162,25 @@ def run_ablation(sequences: Iterable[Sequence], variants: Iterable[str] = tuple(
     rows, frame_rows = [], []
     for sequence in sequences:
         frames, truth = _frames(sequence, max_frames)
-        finetuned: dict[str, tuple] = {}  # structure -> (network fine-tuned on this video's first frame, its options)
+        finetuned: dict[str, dict] = {}  # structure -> each of its methods' options and fine-tuning seconds
         for name in names:
             variant = VARIANTS[name]
-            options = {"pretrained_network": variant.structure in checkpoints, "finetune_options": finetune_options,
-                       "seed": seed, **dict(segmenter_options or {})}
-            started, finetune_s = time.perf_counter(), 0.0
-            if variant.structure in finetuned:  # fine-tuned for an earlier variant: reused
-                network, options["finetune_options"] = finetuned[variant.structure]
-                own_finetuning = False
-            else:
+            started, reused = time.perf_counter(), variant.structure in finetuned
+            if not reused:  # fine-tuned once here for every variant of this structure (one object; else each its own)
                 network = variant_network(variant.structure, base, checkpoints.get(variant.structure), seed=seed)
-                # fine-tuned once here, handed to every variant of this structure (one object; else each its own)
-                shared, finetune_s = share_finetuning(frames[0], truth[0], model=network, finetune=finetune, **options)
-                if shared:  # with the options it was tuned with (PLM_U's model updates reuse them)
-                    network, options["finetune_options"] = shared["model"], shared["finetune_options"]
-                    finetuned[variant.structure] = (network, shared["finetune_options"])
-                own_finetuning = finetune and not shared
-            segmenter = create_segmenter(variant.method, model=network, finetune=own_finetuning, **options)
+                methods = [VARIANTS[n].method for n in names if VARIANTS[n].structure == variant.structure]
+                finetuned[variant.structure] = finetune_once(
+                    frames[0], truth[0], methods, model=network, finetune=finetune,
+                    pretrained_network=variant.structure in checkpoints, finetune_options=finetune_options, seed=seed,
+                    **dict(segmenter_options or {}))
+            options, finetune_s = finetuned[variant.structure][variant.method]
+            segmenter = create_segmenter(variant.method, **options)
             masks = segment(segmenter, frames, truth[0])
             timing = segmenter.timing_summary()
             scores = score_video(masks, truth)
             rows.append({"variant": name, "video": sequence.name, "frames": len(frames),
                          "J": float(scores.J.mean()), "F": float(scores.F.mean()),
-                         "finetune_s": round(finetune_s + timing["finetune_seconds"], 3),
+                         "finetune_s": round((0.0 if reused else finetune_s) + timing["finetune_seconds"], 3),
                          "step_s": timing["step_seconds_per_frame"]})
             frame_rows.extend({"variant": name, "video": sequence.name, **r} for r in scores.to_dict("records"))
             if log is not None:
@@ -268,11 +264,8 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
     Mean and the number of videos of every variant in ``OUT``, for the videos asked for), and ``OUT/config.yaml``
     (the settings, git SHA and command of this run, and those of the earlier runs into ``OUT``)."""
     import yaml
-    from tqdm.auto import tqdm
 
     from plmlib.core.provenance import refuse_other_settings, save_config
-    from plmlib.data import Davis2016
-    from plmlib.io import atomic_write
 
     names = list(variants)
     unknown = [n for n in names if n not in VARIANTS]
@@ -282,11 +275,7 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
     if set(checkpoints or {}) - structures:
         raise ValueError(f"checkpoints for unknown structures {sorted(set(checkpoints) - structures)} "
                          f"(structures: {', '.join(sorted(structures))})")
-    dataset = Davis2016(davis_root, split="val")
-    videos = list(sequences or dataset.names)
-    missing = sorted(set(videos) - set(dataset.names))
-    if missing:
-        raise ValueError(f"not DAVIS 2016 val sequences: {missing}")
+    dataset, videos = open_sequences("davis2016", davis_root, sequences, "DAVIS 2016 val sequences")
     out = Path(out)
     settings = {"dataset": "davis2016 val", "base": base,
                 "checkpoints": {k: str(v) for k, v in (checkpoints or {}).items()},
@@ -298,24 +287,24 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
         refuse_other_settings({k: earlier["config"].get(k) for k in settings}, settings, out / "config.yaml")
         earlier_variants = earlier["config"].get("variants", [])
         earlier_runs = earlier["config"].get("earlier_runs", []) + [earlier["provenance"]]
-    (out / "per_video").mkdir(parents=True, exist_ok=True)
     all_variants = [v for v in VARIANTS if v in set(earlier_variants) | set(names)]
     save_config(out / "config.yaml", {**settings, "variants": all_variants, "sequences": sequences or "all",
                                       "earlier_runs": earlier_runs})  # first: an interrupted run says what it was
     _restore_per_video(out)
-    tables = []
-    for name in tqdm(videos, desc="ablation", unit="video", disable=not progress):
-        path = out / "per_video" / f"{name}.csv"
-        done = pd.read_csv(path) if path.is_file() else None
-        todo = [v for v in names if done is None or v not in set(done["variant"])]
-        if todo:
-            rows = run_ablation([dataset[name]], todo, base=base, checkpoints=checkpoints,
-                                finetune_options=finetune_options, segmenter_options=segmenter_options, seed=seed)
-            done = rows if done is None else pd.concat([done, rows], ignore_index=True)
-            with atomic_write(path) as tmp:
-                done.to_csv(tmp, index=False)
-        tables.append(done)
-    table = pd.concat(tables, ignore_index=True)
+
+    def per_video(video: str) -> Path:  # a video's rows, its variants' "done" marks
+        return out / "per_video" / f"{video}.csv"
+
+    def done(video: str, variant: str) -> bool:
+        return per_video(video).is_file() and variant in set(pd.read_csv(per_video(video))["variant"])
+
+    for sequence, todo in unfinished(dataset, videos, names, done, desc="ablation", progress=progress):
+        rows = run_ablation([sequence], todo, base=base, checkpoints=checkpoints, finetune_options=finetune_options,
+                            segmenter_options=segmenter_options, seed=seed)
+        if per_video(sequence.name).is_file():
+            rows = pd.concat([pd.read_csv(per_video(sequence.name)), rows], ignore_index=True)
+        mark_done(per_video(sequence.name), rows.to_csv(index=False))
+    table = pd.concat([pd.read_csv(per_video(video)) for video in videos], ignore_index=True)
     summary = summarize(table)
     summary["videos"] = table.groupby("variant")["video"].nunique().reindex(summary.index)
     with atomic_write(out / "per_sequence.csv") as tmp:
@@ -328,8 +317,6 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
 def _restore_per_video(out: Path) -> None:
     """A folder kept without its per_video/ (results/ablations/ commits only the tables) gets it back from its
     per_sequence.csv, so that a resumed run neither redoes its videos nor drops them from the tables it rewrites."""
-    from plmlib.io import atomic_write
-
     table_path = out / "per_sequence.csv"
     if not table_path.is_file():
         return
@@ -337,5 +324,4 @@ def _restore_per_video(out: Path) -> None:
     for name, rows in table.groupby("video", sort=False):
         path = out / "per_video" / f"{name}.csv"
         if not path.is_file():
-            with atomic_write(path) as tmp:
-                rows.to_csv(tmp, index=False)
+            mark_done(path, rows.to_csv(index=False))

@@ -34,48 +34,32 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
-from plmlib.core.methods import METHODS, PLM_METHODS, check_options, create_segmenter
+from plmlib.core.methods import METHODS, check_options, create_segmenter
 from plmlib.core.provenance import save_config
 from plmlib.core.segmenter import segment_video
+from plmlib.experiments.runner import finetune_once, mark_done, open_sequences, unfinished
+from plmlib.io import atomic_write
 from plmlib.metrics.jumpcut import JUMP, jumpcut_frame_error, jumpcut_pairs
 from plmlib.metrics.segtrack import segtrack_sequence_iou
 
-DATASETS = ("davis2016", "jumpcut", "segtrack")
 PROTOCOLS = ("jumpcut", "segtrack")
-
-
-def open_dataset(name: str, root: str | Path | None = None):
-    """The sequences of a dataset by name (DAVIS 2016: the val split)."""
-    from plmlib.data import Davis2016, JumpCut, SegTrackV2
-
-    if name == "davis2016":
-        return Davis2016(root, split="val")
-    if name == "jumpcut":
-        return JumpCut(root)
-    if name == "segtrack":
-        return SegTrackV2(root)
-    raise ValueError(f"unknown dataset {name!r} (expected one of {', '.join(DATASETS)})")
 
 
 def segment_clip(frames: list, first_mask: np.ndarray, methods: list[str], **options) -> dict[str, tuple[list, float]]:
     """Each method's masks for ``frames`` (the first one annotated with ``first_mask``) and the seconds it took.
 
-    The PLM variants differ only after the network (PLM_P filters the maps, PLM_U updates the query), so when
-    several run on a clip with one object they share one fine-tuning on the first frame (slides: stage 2), as
-    ``plm reproduce`` does; its seconds count in each variant's time. With several objects each variant fine-tunes
-    its own networks (one per object)."""
-    from plmlib.infer import share_finetuning
-
-    family = [m for m in methods if m in PLM_METHODS]
-    shared, shared_seconds = share_finetuning(frames[0], first_mask, **options) if len(family) > 1 else ({}, 0.0)
+    The PLM variants differ only after the network (PLM_P filters the maps, PLM_U updates the query), so on a clip
+    with one object they share one fine-tuning on the first frame (slides: stage 2), as ``plm reproduce`` does
+    (plmlib.experiments.runner.finetune_once); its seconds count in each variant's time. With several objects each
+    variant fine-tunes its own networks (one per object)."""
+    shared = finetune_once(frames[0], first_mask, methods, **options)
     results = {}
     for method in methods:
-        method_options, extra = ({**options, **shared}, shared_seconds) if method in family else (options, 0.0)
+        method_options, finetune_seconds = shared[method]
         started = time.perf_counter()
         masks = list(segment_video(create_segmenter(method, **method_options), frames, first_mask))
-        results[method] = (masks, time.perf_counter() - started + extra)
+        results[method] = (masks, time.perf_counter() - started + finetune_seconds)
     return results
 
 
@@ -138,20 +122,12 @@ def run_protocol(protocol: str, dataset: str, methods: list[str], out: str | Pat
     """Run ``protocol`` ("jumpcut" or "segtrack") for each method, resumably; write ``OUT/<method>.csv`` per
     transfer or sequence, ``OUT/<method>_config.yaml`` and ``OUT/summary.csv`` (one row per method); return the
     summary of the methods run."""
-    from plmlib.io import atomic_write
-
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r} (expected jumpcut or segtrack)")
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
         raise ValueError(f"unknown method(s) {unknown} (available: {', '.join(METHODS)})")
-    data = open_dataset(dataset, root)
-    names = list(sequences or data.names)
-    missing = sorted(set(names) - set(data.names))
-    if missing:
-        raise ValueError(f"not sequences of {dataset}: {missing}")
-    if not names:
-        raise ValueError(f"no sequences to run in {dataset}")
+    data, names = open_sequences(dataset, root, sequences, f"sequences of {dataset}")
     out = Path(out)
     _earlier_summary(out / "summary.csv", protocol, dataset)  # refused now rather than after hours
     for method in methods:
@@ -161,15 +137,16 @@ def run_protocol(protocol: str, dataset: str, methods: list[str], out: str | Pat
     settings = {"options": recorded, "jump": JUMP if protocol == "jumpcut" else None}
     for method in methods:
         _check_settings(progress_dir / method, settings)
-    for name in tqdm(names, desc=f"{protocol} {' '.join(methods)}", unit="sequence", disable=not progress):
-        todo = [m for m in methods if not (progress_dir / m / f"{name}.csv").exists()]
-        if not todo:
-            continue
-        sequence = data[name]
+
+    def done(name: str, method: str) -> bool:  # its rows on the sequence: the "done" mark
+        return (progress_dir / method / f"{name}.csv").exists()
+
+    for sequence, todo in unfinished(data, names, methods, done, desc=f"{protocol} {' '.join(methods)}",
+                                     progress=progress):
         rows = (jumpcut_transfers if protocol == "jumpcut" else segtrack_scores)(sequence, todo, **options)
-        for method, method_rows in rows.items():  # each method's folder was made by _check_settings
-            with atomic_write(progress_dir / method / f"{name}.csv") as tmp:
-                pd.DataFrame(method_rows, columns=_columns(protocol)).to_csv(tmp, index=False)
+        for method, method_rows in rows.items():
+            table = pd.DataFrame(method_rows, columns=_columns(protocol))
+            mark_done(progress_dir / method / f"{sequence.name}.csv", table.to_csv(index=False))
     summary = []
     for method in methods:
         parts = [pd.read_csv(progress_dir / method / f"{name}.csv") for name in names]
@@ -218,7 +195,6 @@ def _check_settings(folder: Path, settings: dict) -> None:
     import yaml
 
     from plmlib.core.provenance import refuse_other_settings
-    from plmlib.io import atomic_write
 
     path = folder / "settings.yaml"
     if path.is_file():

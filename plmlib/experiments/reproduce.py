@@ -7,8 +7,9 @@ For every val sequence: the network (``--checkpoint``, default the release that 
 **once** on the first frame (slides: two-stage training), then each variant segments the sequence from that same
 fine-tuned network (PLM, PLM_P and PLM_U differ only at inference, so sharing the fine-tuning is exact, and
 cheaper). Masks go to ``OUT/<variant>/<sequence>/``; a sequence is done when its ``timing.json`` exists (written
-last, atomically), so an interrupted run resumes where it stopped. Then each variant is scored with the official
-protocol (plmlib.metrics.evaluate) into ``RESULTS/<variant>/`` with the config (git SHA, command) and a timing CSV.
+last, atomically), so an interrupted run resumes where it stopped (plmlib.experiments.runner). Then each variant is
+scored with the official protocol (plmlib.metrics.evaluate) into ``RESULTS/<variant>/`` with the config (git SHA,
+command) and a timing CSV.
 """
 
 from __future__ import annotations
@@ -21,14 +22,11 @@ from pathlib import Path
 
 from plmlib.core.methods import PAPER_PLM_METHODS
 from plmlib.core.provenance import save_config
+from plmlib.experiments.runner import finetune_once, mark_done, open_sequences, unfinished
 from plmlib.io import atomic_write, file_digest
 
 # the paper's (plm, plm_p, plm_u), run by default; --variants also takes plm_grabcut (ours)
 VARIANTS = PAPER_PLM_METHODS
-
-
-def _done(folder: Path) -> bool:
-    return (folder / "timing.json").is_file()
 
 
 def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, checkpoint: str | Path | None = None,
@@ -39,42 +37,35 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
     ``candidates``: a CandidateConfig (or a dict of its fields) for every variant (plmlib.infer.candidates);
     ``threshold``: slides (h) for every variant (None: PLMSegmenter's default, plmlib.infer.thresholds.PLM_THRESHOLD).
     """
-    from plmlib.data import Davis2016
-    from plmlib.infer import share_finetuning
+    from plmlib.infer.run import segment_sequence
     from plmlib.model import load_checkpoint, pretrained
     from plmlib.model.release import resolve_network
-    from plmlib.infer.run import segment_sequence
 
     segmenter_options = {} if threshold is None else {"threshold": float(threshold)}
 
     out = Path(out)
-    dataset = Davis2016(davis_root, split="val")
-    names = list(sequences or dataset.names)
-    unknown = sorted(set(names) - set(dataset.names))
-    if unknown:
-        raise ValueError(f"not DAVIS 2016 val sequences: {unknown}")
+    dataset, names = open_sequences("davis2016", davis_root, sequences, "DAVIS 2016 val sequences")
+
+    def timing_file(name: str, variant: str) -> Path:  # the "done" mark of a variant on a sequence
+        return out / variant / name / "timing.json"
+
+    def done(name: str, variant: str) -> bool:
+        return timing_file(name, variant).is_file()
+
     base = None
-    timings = []
-    for name in names:
-        todo = [v for v in variants if not _done(out / v / name)]
-        if not todo:
-            timings += [json.loads((out / v / name / "timing.json").read_text()) for v in variants]
-            continue
+    for sequence, todo in unfinished(dataset, names, variants, done, desc="reproduce", progress=progress):
         if base is None:
             base = load_checkpoint(resolve_network(checkpoint)) if checkpoint is not None else pretrained()
-        sequence = dataset[name]
-        network = {"model": base, "device": device, "finetune_options": finetune_options, "seed": seed}
-        shared, finetune_seconds = share_finetuning(sequence.frames[0], sequence.first_mask, progress=progress,
-                                                    **network)  # once for all variants
+        network = {"model": base, "device": device, "finetune_options": finetune_options, "seed": seed,
+                   "progress": progress}
+        shared = finetune_once(sequence.frames[0], sequence.first_mask, todo, **network)  # once for all variants
         for variant in todo:
-            timing = segment_sequence(sequence, out / variant / name, method=variant, overlay=False,
-                                      progress=progress, candidates=candidates, **{**network, **shared},
-                                      **segmenter_options)
+            options, finetune_seconds = shared[variant]
+            timing = segment_sequence(sequence, out / variant / sequence.name, method=variant, overlay=False,
+                                      candidates=candidates, **options, **segmenter_options)
             timing["finetune_seconds"] = round(timing["finetune_seconds"] + finetune_seconds, 3)
-            with atomic_write(out / variant / name / "timing.json") as tmp:  # the "done" mark, now with it
-                tmp.write_text(json.dumps(timing, indent=2))
-        timings += [json.loads((out / v / name / "timing.json").read_text()) for v in variants]
-    return timings
+            mark_done(timing_file(sequence.name, variant), json.dumps(timing, indent=2))  # now with the shared seconds
+    return [json.loads(timing_file(name, variant).read_text()) for name in names for variant in variants]
 
 
 def variant_settings(variant: str, finetune_options: dict | None = None, candidates=None,
