@@ -4,7 +4,6 @@ the defaults are written down (issue 25: one home) must not change them."""
 
 import copy
 
-import numpy as np
 import pytest
 
 from plmlib.infer import PLMSegmenter
@@ -28,36 +27,9 @@ def expected(iterations, lr, pool_size):
     return pinned
 
 
-class Captured(Exception):
-    pass
-
-
-def finetune_config(segmenter: PLMSegmenter):
-    """The FinetuneConfig the segmenter's first-frame fine-tuning runs with (captured at plmlib.train.finetune)."""
-    import plmlib.train
-
-    captured = []
-
-    def capture(config, sequence, start=None, write_model=True):
-        captured.append(copy.deepcopy(config))
-        raise Captured
-
-    real = plmlib.train.finetune
-    plmlib.train.finetune = capture
-    frame, mask = np.zeros((32, 32, 3), np.uint8), np.zeros((32, 32), np.uint8)
-    mask[8:20, 8:20] = 1
-    try:
-        segmenter.finetuned_network(frame, mask)
-    except Captured:
-        pass
-    finally:
-        plmlib.train.finetune = real
-    return captured[0]
-
-
 def effective(segmenter: PLMSegmenter) -> dict:
     """What the fine-tuning runs with: the FinetuneConfig's fields that set it (not where its network comes from)."""
-    d = finetune_config(segmenter).to_dict()
+    d = segmenter.builder.finetune_config().to_dict()
     run = {k: d["run"][k] for k in RUN}
     return {"iterations": d["iterations"], "batch_size": d["batch_size"], "optim": d["optim"], "cache": d["cache"],
             "pairs": d["pairs"], "run": run, "frozen_blocks": d["model"]["frozen_blocks"]}
@@ -92,4 +64,4 @@ def test_options_override_the_defaults_and_the_seed_is_the_segmenters():
     pinned["run"] = {**RUN, "seed": 3, "progress": True}
     assert effective(segmenter) == pinned
     with pytest.raises(ValueError, match="unknown config field 'optim.rate'"):
-        finetune_config(PLMSegmenter(checkpoint=None, finetune_options={"optim.rate": 1.0}))
+        PLMSegmenter(checkpoint=None, finetune_options={"optim.rate": 1.0}).builder.finetune_config()
