@@ -60,7 +60,10 @@ def threshold_default(from_checkpoint: bool) -> float:
 
 
 class PLMSegmenter(VideoSegmenter):
-    """PLM (ICCV 2017) as a VideoSegmenter; ``update_every`` gives PLM_U, ``postprocess`` PLM_P.
+    """PLM (ICCV 2017) as a VideoSegmenter; ``update_every`` gives PLM_U, ``postprocess`` PLM_P. The network
+    options (model, checkpoint, preset, device, finetune_options, progress, seed, pretrained_network) make its
+    ``builder`` (plmlib.infer.network.NetworkBuilder: the network, and its fine-tuned copies); the rest is the
+    per-frame core's.
 
       model / checkpoint / preset   the network (plmlib.infer.network): checkpoint "shipped" (default), a path, or
                                     None for a fresh ``preset`` model (default ``small``)
