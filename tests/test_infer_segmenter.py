@@ -186,13 +186,13 @@ def test_plm_u_model_update_fine_tunes_the_current_network_on_its_own_prediction
     segmenter = PLMUSegmenter(**options)
     assert segmenter.update_model and segmenter.update_every == 10
     networks, queries, calls = [], [], []
-    tune = segmenter.finetuned_network
+    tune = segmenter.builder.finetuned
 
-    def spy(frame, object_mask, start=None, count_as="finetune_seconds"):
+    def spy(frame, object_mask, start=None):
         calls.append((start, object_mask.copy()))
-        return tune(frame, object_mask, start=start, count_as=count_as)
+        return tune(frame, object_mask, start=start)
 
-    segmenter.finetuned_network = spy
+    segmenter.builder.finetuned = spy
     outputs = []
     for mask in segment_video(segmenter, frames[:12], masks[0]):
         networks.append(segmenter.matchers[0].net)
@@ -263,11 +263,11 @@ def test_the_threshold_default_depends_on_whether_the_network_is_pretrained():
     assert PLMSegmenter(checkpoint=None).threshold == 0.5  # a fresh preset network: the paper README's start
     assert plm(threshold=0.42).threshold == 0.42
     # a fresh network handed over as a model (plmlib.experiments.ablation): fresh defaults for both, none of the pre-trained ones
-    from plmlib.infer.segmenter import finetune_defaults
+    from plmlib.train import finetune_defaults
 
     fresh = plm(pretrained_network=False)
-    assert fresh.threshold == 0.5 and fresh.finetune_options == finetune_defaults(False)
-    assert "cache.pool_size" not in fresh.finetune_options
+    assert fresh.threshold == 0.5 and fresh.builder.finetune_options == finetune_defaults(False)
+    assert fresh.builder.finetune_options["cache.pool_size"] != finetune_defaults(True)["cache.pool_size"]
 
 
 def test_bad_inputs_give_clear_errors(video):
@@ -290,9 +290,9 @@ def test_one_finetuning_can_serve_several_variants(video):
     frames, masks = video
     options = {"checkpoint": None, "preset": "small", "device": "cpu", "finetune_options": {"iterations": 2}}
     tuner = PLMSegmenter(**options)
-    network = tuner.finetuned_network(frames[0], masks[0] * 255)  # every non-zero pixel is the object
-    assert tuner.timing["finetune_seconds"] > 0
-    changed = [not torch.equal(a, b) for a, b in zip(network.state_dict().values(), tuner.base().state_dict().values())]
+    network = tuner.builder.finetuned(frames[0], masks[0] * 255)  # every non-zero pixel is the object
+    base = tuner.builder.base()
+    changed = [not torch.equal(a, b) for a, b in zip(network.state_dict().values(), base.state_dict().values())]
     assert any(changed)  # a fine-tuned copy; the base network is left as it was
     # handed over, it gives the masks a segmenter that fine-tunes itself gives (same seed), without fine-tuning again
     own = run(PLMSegmenter(**options), frames[:4], masks[0])
@@ -300,13 +300,13 @@ def test_one_finetuning_can_serve_several_variants(video):
     assert all(np.array_equal(a, b) for a, b in zip(own, run(shared, frames[:4], masks[0])))
     assert shared.timing["finetune_seconds"] == 0
     with pytest.raises(MaskError, match="object mask is empty"):
-        tuner.finetuned_network(frames[0], np.zeros_like(masks[0]))
+        tuner.builder.finetuned(frames[0], np.zeros_like(masks[0]))
     with pytest.raises(MaskError, match="mask is 128x144 but its frame is 256x144"):
-        tuner.finetuned_network(frames[0], masks[0][:, :128])
+        tuner.builder.finetuned(frames[0], masks[0][:, :128])
     with pytest.raises(MaskError, match="object mask: expected a 2-D id map"):
-        tuner.finetuned_network(frames[0], np.dstack([masks[0]] * 3))
+        tuner.builder.finetuned(frames[0], np.dstack([masks[0]] * 3))
     with pytest.raises(FrameError, match="expected an H x W x 3 uint8 RGB frame"):
-        tuner.finetuned_network(frames[0].astype(np.float32), masks[0])
+        tuner.builder.finetuned(frames[0].astype(np.float32), masks[0])
 
 
 def test_share_finetuning_hands_one_network_to_the_variants_only_for_one_object(video):
@@ -315,7 +315,8 @@ def test_share_finetuning_hands_one_network_to_the_variants_only_for_one_object(
     shared, seconds = share_finetuning(frames[0], masks[0], **options)
     assert set(shared) == {"model", "finetune", "pretrained_network", "finetune_options"}
     assert shared["finetune"] is False and shared["finetune_options"]["iterations"] == 2
-    assert shared["finetune_options"] == PLMSegmenter(**options).finetune_options  # defaults filled in: PLM_U reuses
+    # defaults filled in: PLM_U reuses them
+    assert shared["finetune_options"] == PLMSegmenter(**options).builder.finetune_options
     assert seconds > 0 and shared["pretrained_network"] is False  # a fresh preset network, as PLMSegmenter says
     own = run(PLMSegmenter(**options), frames[:3], masks[0])
     handed = run(create_segmenter("plm_u", **{**options, **shared}), frames[:3], masks[0])  # no update before 10
@@ -375,8 +376,8 @@ def test_finetuning_a_network_in_memory_equals_fine_tuning_its_checkpoint(tmp_pa
     before = {k: v.clone() for k, v in net.state_dict().items()}
     path = save_checkpoint(tmp_path / "net.pt", net)
     options = {"iterations": 3, "batch_size": 2, "cache.pool_size": 16}
-    a = PLMSegmenter(model=net, finetune_options=options).finetuned_network(video.frames[0], video.first_mask)
-    b = PLMSegmenter(checkpoint=path, finetune_options=options).finetuned_network(video.frames[0], video.first_mask)
+    a = PLMSegmenter(model=net, finetune_options=options).builder.finetuned(video.frames[0], video.first_mask)
+    b = PLMSegmenter(checkpoint=path, finetune_options=options).builder.finetuned(video.frames[0], video.first_mask)
     for (name, x), y in zip(a.state_dict().items(), b.state_dict().values()):
         torch.testing.assert_close(x, y, rtol=1e-6, atol=1e-6, msg=name)
     assert any(not torch.equal(v, a.state_dict()[k]) for k, v in before.items())  # it did train
@@ -384,14 +385,14 @@ def test_finetuning_a_network_in_memory_equals_fine_tuning_its_checkpoint(tmp_pa
 
 
 def test_each_shipped_release_fine_tunes_with_its_own_measured_budget(tmp_path):
-    """finetune_defaults per release (plmlib.model.release.RELEASE_FINETUNE): by name, by the shipped file's path,
-    as the default, as a loaded network; another checkpoint gets the generic pre-trained budget; an explicit option
-    wins."""
+    """plmlib.train.finetune_defaults per release (plmlib.model.release.RELEASE_FINETUNE): by name, by the shipped
+    file's path, as the default, as a loaded network; another checkpoint gets the generic pre-trained budget; an
+    explicit option wins."""
     from plmlib.model import build_model, save_checkpoint, shipped_path
     from plmlib.model.release import PAPER_ARCHITECTURE_NAME, RELEASE_FINETUNE, SHIPPED_NAME
 
     def budget(segmenter):
-        return segmenter.finetune_options["iterations"], segmenter.finetune_options["lr"]
+        return segmenter.builder.finetune_options["iterations"], segmenter.builder.finetune_options["lr"]
 
     def expected(name):
         return RELEASE_FINETUNE[name]["iterations"], RELEASE_FINETUNE[name]["lr"]
@@ -410,4 +411,4 @@ def test_each_shipped_release_fine_tunes_with_its_own_measured_budget(tmp_path):
     paper = pretrained(PAPER_ARCHITECTURE_NAME)
     assert budget(PLMSegmenter(model=paper)) == expected(PAPER_ARCHITECTURE_NAME)
     assert build_net(ModelChoice(), start=paper).release_name is None  # trained further: not the release any more
-    assert PLMSegmenter(finetune_options={"iterations": 7}).finetune_options["iterations"] == 7
+    assert PLMSegmenter(finetune_options={"iterations": 7}).builder.finetune_options["iterations"] == 7

@@ -53,26 +53,25 @@ def test_jumpcut_resumes_and_keeps_earlier_methods_in_the_summary(root, tmp_path
 
 
 def test_plm_variants_share_one_finetuning_per_transfer(root, tmp_path, monkeypatch):
-    from plmlib.infer import PLMSegmenter
+    from plmlib.infer.network import NetworkBuilder
 
     finetunings = []
-    real = PLMSegmenter.finetuned_network
-    monkeypatch.setattr(PLMSegmenter, "finetuned_network",
-                        lambda self, *a: finetunings.append(self.name) or real(self, *a))
+    real = NetworkBuilder.finetuned
+    monkeypatch.setattr(NetworkBuilder, "finetuned", lambda self, *a: finetunings.append(a) or real(self, *a))
     options = {"checkpoint": None, "preset": "small", "device": "cpu", "finetune_options": {"iterations": 2}}
     summary = run_protocol("jumpcut", "davis2016", ["plm", "plm_p"], tmp_path, root=root,
                            sequences=["synthetic-translate"], progress=False, **options)
-    assert finetunings == ["plm", "plm"]  # two transfers, one fine-tuning each for both variants
+    assert len(finetunings) == 2  # two transfers, one fine-tuning each for both variants
     assert list(summary["transfers"]) == [2, 2] and (summary["error_percent"] >= 0).all()
     assert "iterations: 2" in (tmp_path / "plm_p_config.yaml").read_text()
 
 
 def test_without_finetuning_the_plm_variants_share_the_untouched_network(root, monkeypatch):
-    from plmlib.infer import PLMSegmenter
     from plmlib.experiments.protocols import segment_clip
     from plmlib.experiments.runner import open_dataset
+    from plmlib.infer.network import NetworkBuilder
 
-    monkeypatch.setattr(PLMSegmenter, "finetuned_network", lambda *a: pytest.fail("fine-tuned although told not to"))
+    monkeypatch.setattr(NetworkBuilder, "finetuned", lambda *a: pytest.fail("fine-tuned although told not to"))
     sequence = open_dataset("davis2016", root)["synthetic-translate"]
     clip = segment_clip(list(sequence.frames[:3]), sequence.first_mask, ["plm", "plm_p"], checkpoint=None,
                         preset="small", device="cpu", finetune=False)

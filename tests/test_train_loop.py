@@ -121,6 +121,28 @@ def test_finetuned_small_model_fits_its_own_frame(tmp_path):
     assert (tmp_path / "model.pt").is_file()
 
 
+def test_finetune_on_frame_trains_a_copy_in_memory_and_writes_nothing(tmp_path, monkeypatch):
+    """plmlib.train.finetune_on_frame (what plmlib.infer fine-tunes with): no file, no temporary folder; the network
+    handed over is left as it was; the same seed, the same weights."""
+    import tempfile
+
+    from plmlib.train import FinetuneConfig, finetune_on_frame
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda *a, **k: pytest.fail("a temporary folder"))
+    video = make_video("translate", n_frames=2, size=(96, 128), seed=0)
+    net = build_model("small", pretrained=False, seed=0)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    config = FinetuneConfig(iterations=3, batch_size=2)
+    config.run.device, config.run.progress = "cpu", False
+    a = finetune_on_frame(net, video.frames[0], video.first_mask * 255, config)
+    b = finetune_on_frame(net, video.frames[0], video.first_mask, config)
+    assert list(tmp_path.iterdir()) == []
+    assert all(torch.equal(v, net.state_dict()[k]) for k, v in before.items())
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+    assert any(not torch.equal(v, a.state_dict()[k]) for k, v in before.items()) and not a.training
+
+
 def test_cli_pretrain_then_finetune(tmp_path, capsys):
     from plmlib.cli import main
 

@@ -17,7 +17,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", nargs="*", default=[], metavar="STRUCTURE=PATH",
                         help="a pre-trained network for a structure, e.g. plm=runs/x/model.pt (default: fresh)")
     parser.add_argument("--finetune-iterations", type=int, default=None,
-                        help="fine-tuning steps per structure and video (default: finetune_defaults)")
+                        help="fine-tuning steps per structure and video (default: plmlib.train.finetune_defaults)")
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--seed", type=int, default=0)
     add_threads_option(parser)

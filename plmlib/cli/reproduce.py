@@ -24,10 +24,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--finetune-iterations", type=int, default=None,
                         help="fine-tuning steps per sequence (default: the network's, "
-                        "plmlib.infer.segmenter.finetune_defaults)")
+                        "plmlib.train.finetune_defaults)")
     parser.add_argument("--finetune-lr", type=float, default=None,
                         help="fine-tuning learning rate (default: the network's, "
-                        "plmlib.infer.segmenter.finetune_defaults)")
+                        "plmlib.train.finetune_defaults)")
     parser.add_argument("--candidates", nargs="+", default=[], metavar="KEY=VALUE",
                         help="CandidateConfig fields for every variant, e.g. box_threshold=0.3 motion=flow")
     parser.add_argument("--threshold", type=float, default=None,

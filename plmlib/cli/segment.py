@@ -30,7 +30,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     plm.add_argument("--no-finetune", action="store_true", help="do not fine-tune on the first frame")
     plm.add_argument("--finetune-iterations", type=int, default=None, help="fine-tuning steps (default: the shipped "
                           "model's, 100 from another checkpoint, 150 for a fresh model: "
-                          "plmlib.infer.segmenter.finetune_defaults)")
+                          "plmlib.train.finetune_defaults)")
     plm.add_argument("--candidates", nargs="+", default=[], metavar="KEY=VALUE",
                      help="CandidateConfig fields (plmlib.infer.candidates), e.g. visual_tracker=csrt motion=flow")
     add_threads_option(parser)  # the thread count changes the fine-tuning's float sums: set it to repeat a run

@@ -279,7 +279,7 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
     out = Path(out)
     settings = {"dataset": "davis2016 val", "base": base,
                 "checkpoints": {k: str(v) for k, v in (checkpoints or {}).items()},
-                "finetune_options": finetune_options or "defaults (plmlib.infer.segmenter.finetune_defaults)",
+                "finetune_options": finetune_options or "defaults (plmlib.train.finetune_defaults)",
                 "segmenter_options": segmenter_options or {}, "seed": seed}
     earlier_variants, earlier_runs = [], []
     if (out / "config.yaml").is_file():

@@ -21,15 +21,13 @@ Matching is against the first frame only (PLM), unless ``update_every`` is set (
 after ten-frame processing", which drifts). State is a few boxes and one query vector per object: memory does not
 grow with the video's length.
 
-Which network: ``model`` (a PLMNet) if given, else ``checkpoint``: by default ``"shipped"``, the release pre-trained
-on DAVIS 2016 train that ships inside plmlib (plmlib/weights/README.md), or a path to a plmlib checkpoint or release;
-``checkpoint=None`` builds a fresh ``preset`` model (default ``small``) with its encoder weights only, so that
-everything it knows of the object comes from the first frame (fast: tests, the smoke notebooks).
+Which network, and its fine-tuning: plmlib.infer.network.NetworkBuilder (``model``, else ``checkpoint``: by default
+``"shipped"``, the release that ships inside plmlib; ``checkpoint=None``: a fresh ``preset`` model). This module is
+the per-frame core: it asks the builder for a network per object and matches with it.
 """
 
 from __future__ import annotations
 
-import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -37,36 +35,22 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from plmlib.core.config import apply_overrides, as_config
+from plmlib.core.config import as_config
 from plmlib.core.masks import object_ids
 from plmlib.core.methods import check_options
-from plmlib.core.segmenter import VideoSegmenter, check_first_mask, check_frame
-from plmlib.model import PLMNet, build_model, default_device, load_checkpoint, pretrained, shipped_path
-from plmlib.model.release import RELEASE_FINETUNE, SHIPPED_NAME, resolve_network, shipped_name_of
+from plmlib.core.segmenter import VideoSegmenter
+from plmlib.model import PLMNet
 
 from .candidates import BoxTracker, CandidateConfig, MotionEstimator, VisualTracker
 from .grabcut import GrabCutConfig, check_levels, grabcut_refine
+from .network import SHIPPED, NetworkBuilder
 from .postprocess import WeightedMedianConfig, weighted_median
 from .responses import Matcher
 from .stacking import STACKING, merge_objects, restore_and_stack
 from .thresholds import DEFAULT_THRESHOLD, PLM_THRESHOLD  # slides (h): the levels and their order
 
-SHIPPED = "shipped"  # checkpoint value: the pre-trained release inside plmlib (plmlib.model.pretrained)
 PLM_U_UPDATE_EVERY = 10  # slides: "model update after ten-frame processing"
 PLM_U_UPDATE_MODEL = True  # slides: "successive frames matching with model update": the network too, not only the query
-
-
-def finetune_defaults(from_checkpoint: bool, release: str | None = None) -> dict:
-    """Our fine-tuning defaults (plmlib.train.FinetuneConfig fields): a pre-trained network needs a small step,
-    a fresh one (random FC layers and decoder) has everything to learn from the one frame. A shipped ``release``
-    takes the steps and rate measured for it (plmlib.model.release.RELEASE_FINETUNE)."""
-    from plmlib.train.pairs import TRACKING_FINETUNE_SEARCH_AUG as aug  # wide: see its comment in plmlib.train.pairs
-
-    tracking = {"pairs.search_aug.translate": aug.translate, "pairs.search_aug.scale": aug.scale}
-    if from_checkpoint:
-        return {"iterations": 100, "batch_size": 8, "lr": 1e-4, "cache.pool_size": 64, **tracking,
-                **RELEASE_FINETUNE.get(release, {})}
-    return {"iterations": 150, "batch_size": 8, "lr": 1e-3, **tracking}
 
 
 def threshold_default(from_checkpoint: bool) -> float:
@@ -76,15 +60,18 @@ def threshold_default(from_checkpoint: bool) -> float:
 
 
 class PLMSegmenter(VideoSegmenter):
-    """PLM (ICCV 2017) as a VideoSegmenter; ``update_every`` gives PLM_U, ``postprocess`` PLM_P.
+    """PLM (ICCV 2017) as a VideoSegmenter; ``update_every`` gives PLM_U, ``postprocess`` PLM_P. The network
+    options (model, checkpoint, preset, device, finetune_options, progress, seed, pretrained_network) make its
+    ``builder`` (plmlib.infer.network.NetworkBuilder: the network, and its fine-tuned copies); the rest is the
+    per-frame core's.
 
-      model / checkpoint / preset   the network (see the module's docstring): checkpoint "shipped" (default), a path,
-                                    or None for a fresh ``preset`` model (default ``small``)
+      model / checkpoint / preset   the network (plmlib.infer.network): checkpoint "shipped" (default), a path, or
+                                    None for a fresh ``preset`` model (default ``small``)
       device                        "cpu", "cuda", ... (None: plmlib.model.default_device())
       finetune                      fine-tune on the first frame first (slides: two-stage training); one copy of
                                     the network per object
-      finetune_options              overrides of finetune_defaults(): iterations, batch_size, lr, and any
-                                    plmlib.train.FinetuneConfig field as "a.b" keys (e.g. {"cache.pool_size": 64})
+      finetune_options              overrides of plmlib.train.finetune_defaults(): iterations, batch_size, lr, and
+                                    any plmlib.train.FinetuneConfig field as "a.b" keys (e.g. {"cache.pool_size": 64})
       candidates                    CandidateConfig (or a dict of its fields): windows and box tracking (ours)
       stacking                      slides (g): "mean" of overlapping windows (paper README) or "max" (ours)
       threshold                     slides (h): the probability above which a pixel is the object (None:
@@ -119,27 +106,15 @@ class PLMSegmenter(VideoSegmenter):
                  keep_largest: bool = False, batch_size: int = 16, progress: bool = False, seed: int = 0,
                  pretrained_network: bool | None = None):
         super().__init__()
-        self.device = default_device() if device is None else torch.device(device)
-        self.checkpoint = None if checkpoint is None or checkpoint == SHIPPED else resolve_network(checkpoint)
-        self.shipped = model is None and checkpoint == SHIPPED
-        self.preset = preset
-        self.model = model  # None: built from checkpoint or preset when first needed
+        self.builder = NetworkBuilder(model, checkpoint, preset, device=device, seed=seed,
+                                      pretrained=pretrained_network, finetune_options=finetune_options,
+                                      progress=progress)
         self.finetune = bool(finetune)
-        if pretrained_network is None:  # a network handed over, or a checkpoint, is taken to be pre-trained
-            pretrained_network = model is not None or checkpoint is not None
-        self.pretrained_network = bool(pretrained_network)
-        # which shipped release this is, if any: its measured fine-tuning defaults (RELEASE_FINETUNE)
-        if model is not None:
-            self.release = getattr(model, "release_name", None)  # set by load_release, cleared by training
-        else:
-            self.release = SHIPPED_NAME if self.shipped else shipped_name_of(checkpoint) if checkpoint else None
-        self.finetune_options = {**finetune_defaults(self.pretrained_network, self.release),
-                                 **dict(finetune_options or {})}
         self.candidates = as_config(CandidateConfig, candidates)
         if stacking not in STACKING:
             raise ValueError(f"stacking must be one of {STACKING}, got {stacking!r}")
         if threshold is None:
-            threshold = threshold_default(self.pretrained_network)
+            threshold = threshold_default(self.builder.pretrained)
         if not 0.0 < float(threshold) < 1.0:
             raise ValueError(f"threshold must be between 0 and 1 (a probability), got {threshold}")
         self.stacking, self.threshold = stacking, float(threshold)
@@ -154,7 +129,7 @@ class PLMSegmenter(VideoSegmenter):
         if self.grabcut is not None:
             check_levels(self.grabcut, self.threshold)
         self.keep_largest = bool(keep_largest)
-        self.batch_size, self.progress, self.seed = int(batch_size), bool(progress), int(seed)
+        self.batch_size = int(batch_size)
         self.matchers: list[Matcher] = []
         self.trackers: list[BoxTracker] = []
         self.timing = {"finetune_seconds": 0.0, "update_seconds": 0.0, "network_seconds": 0.0, "step_seconds": 0.0,
@@ -167,8 +142,14 @@ class PLMSegmenter(VideoSegmenter):
         c = self.candidates
         for object_id in self.ids:
             object_mask = (mask == object_id).astype(np.uint8)
-            net = self.finetuned_network(frame, object_mask) if self.finetune else self.base()
-            matcher = Matcher(net, self.device, context=c.context, min_side=c.min_side, batch_size=self.batch_size)
+            if self.finetune:
+                started = time.perf_counter()
+                net = self.builder.finetuned(frame, object_mask)
+                self.timing["finetune_seconds"] += time.perf_counter() - started
+            else:
+                net = self.builder.base()
+            matcher = Matcher(net, self.builder.device, context=c.context, min_side=c.min_side,
+                              batch_size=self.batch_size)
             matcher.set_query(frame, object_mask)
             self.matchers.append(matcher)
             self.trackers.append(BoxTracker(object_mask, c))
@@ -228,67 +209,13 @@ class PLMSegmenter(VideoSegmenter):
                 continue
             matcher = self.matchers[k]
             if self.update_model:
-                matcher.net = self.finetuned_network(frame, object_mask, start=matcher.net, count_as=None)
+                matcher.net = self.builder.finetuned(frame, object_mask, start=matcher.net)
             matcher.set_query(frame, object_mask)
         self.timing["update_seconds"] += time.perf_counter() - started
 
     # ------------------------------------------------------------------------------------------------------------
     def _network_seconds(self) -> float:
         return sum(m.network_seconds for m in self.matchers)
-
-    def base(self) -> PLMNet:
-        """The network before fine-tuning: ``model``, else ``checkpoint``, else a fresh ``preset`` model."""
-        if self.model is None:
-            if self.shipped:
-                self.model = pretrained()
-            elif self.checkpoint is not None:
-                self.model = load_checkpoint(self.checkpoint)
-            else:
-                self.model = build_model(self.preset, seed=self.seed)
-        return self.model.to(self.device).eval()
-
-    def finetuned_network(self, frame: np.ndarray, object_mask: np.ndarray, start: PLMNet | None = None,
-                          count_as: str | None = "finetune_seconds") -> PLMNet:
-        """Slides, stage 2: a copy of the network fine-tuned on one object of the first frame (``object_mask``:
-        H x W, every non-zero pixel is the object: pass one object's mask) with this segmenter's options and seed
-        (plmlib.train.finetune; its files go to a temporary folder). ``start``: the network to fine-tune a copy of
-        (default: :meth:`base`'s; PLM_U's model update passes the object's current one). Its seconds add to
-        ``timing[count_as]`` (None: the caller counts them).
-
-        ``start`` calls it once per object. It is public so that variants differing only after the network (PLM,
-        PLM_U, PLM_P) can share one fine-tuning: hand the result to each as ``model=`` with ``finetune=False``
-        (``plm reproduce``, ``plm protocol``, ``plm ablation`` do)."""
-        from plmlib.data import Sequence
-        from plmlib.train import FinetuneConfig
-
-        frame = check_frame(frame)
-        object_mask = (check_first_mask(object_mask, frame.shape[:2], "object mask") > 0).astype(np.uint8)
-        started = time.perf_counter()
-
-        options = dict(self.finetune_options)
-        config = FinetuneConfig(sequence="first-frame")
-        config.iterations = int(options.pop("iterations"))
-        config.batch_size = int(options.pop("batch_size"))
-        config.optim.lr = float(options.pop("lr"))
-        config.run.progress = self.progress
-        config.run.seed = self.seed
-        config.run.device = str(self.device)
-        config.model.preset = self.preset
-        apply_overrides(config, [f"{k}={v}" for k, v in options.items()])
-        sequence = Sequence(name="first-frame", frames=[frame], masks=[object_mask])
-        with tempfile.TemporaryDirectory(prefix="plm-finetune-") as tmp:
-            config.run.out_dir = str(Path(tmp) / "run")
-            if start is None and self.model is None and self.checkpoint is not None:
-                config.model.checkpoint = str(self.checkpoint)
-            elif start is None and self.model is None and self.shipped:
-                config.model.checkpoint = str(shipped_path())
-            from plmlib.train import finetune
-
-            # A network in memory is copied, not written to a file and read back.
-            net = finetune(config, sequence, start=self.model if start is None else start, write_model=False)
-        if count_as is not None:
-            self.timing[count_as] += time.perf_counter() - started
-        return net.to(self.device).eval()
 
     def settings(self) -> dict:
         """The settings this segmenter runs with, defaults filled in, as plain values for a config file (what
@@ -299,11 +226,12 @@ class PLMSegmenter(VideoSegmenter):
             return None if config is None else asdict(config)
 
         return {"method": self.name, "finetune": self.finetune,
-                "finetune_options": dict(self.finetune_options) if self.finetune or self.update_model else None,
+                "finetune_options": (dict(self.builder.finetune_options) if self.finetune or self.update_model
+                                     else None),
                 "candidates": plain(self.candidates), "stacking": self.stacking, "threshold": self.threshold,
                 "update_every": self.update_every, "update_model": self.update_model,
                 "postprocess": plain(self.postprocess),
-                "grabcut": plain(self.grabcut), "keep_largest": self.keep_largest, "seed": self.seed}
+                "grabcut": plain(self.grabcut), "keep_largest": self.keep_largest, "seed": self.builder.seed}
 
     def timing_summary(self) -> dict:
         """Seconds: fine-tuning (total), and per frame the network, the rest and the whole step."""
@@ -360,8 +288,10 @@ def share_finetuning(frame: np.ndarray, first_mask: np.ndarray, **options) -> tu
     variant fine-tunes its own networks (one per object), as it would alone."""
     if not options.get("finetune", True) or len(object_ids(np.asarray(first_mask))) != 1:
         return {}, 0.0
-    tuner = PLMSegmenter(**check_options("plm", options))
-    network = tuner.finetuned_network(frame, first_mask)
-    shared = {"model": network, "finetune": False, "pretrained_network": tuner.pretrained_network,
-              "finetune_options": dict(tuner.finetune_options)}
-    return shared, tuner.timing["finetune_seconds"]
+    builder = PLMSegmenter(**check_options("plm", options)).builder
+    started = time.perf_counter()
+    network = builder.finetuned(frame, first_mask)
+    seconds = time.perf_counter() - started
+    shared = {"model": network, "finetune": False, "pretrained_network": builder.pretrained,
+              "finetune_options": dict(builder.finetune_options)}
+    return shared, seconds

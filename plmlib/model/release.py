@@ -42,8 +42,9 @@ RELEASE_FORMATS = (RELEASE_FORMAT, RELEASE_FORMAT_TRAINED_ENCODER)
 SHIPPED_DIR = Path(__file__).resolve().parents[1] / "weights"
 SHIPPED_NAME = "plm_lite0_davis2016"  # the default network: ImageNet EfficientNet-Lite0 encoder (ours)
 PAPER_ARCHITECTURE_NAME = "plm_davis2016"  # the paper's architecture: VGG-16 encoder (HED weights), by name
-# First-frame fine-tuning per shipped release, PLMSegmenter's defaults with it (chosen by measurement, see
-# plmlib/weights/README.md): {name: plmlib.train.FinetuneConfig fields}.
+# First-frame fine-tuning budget per shipped release, measured on that network (plmlib/weights/README.md): data of
+# the release, like its weights, not a second default; plmlib.train.finetune_defaults reads it, over the one home of
+# the defaults (plmlib.train.FinetuneConfig). {name: FinetuneConfig fields, "lr" standing for optim.lr}.
 RELEASE_FINETUNE = {"plm_davis2016": {"iterations": 100, "lr": 1e-4},
                     "plm_lite0_davis2016": {"iterations": 25, "lr": 1e-4}}
 INT8_MIN_ELEMENTS = 100_000  # 2-D weights at least this large are stored as int8 (the FC layers)

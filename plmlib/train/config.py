@@ -25,9 +25,10 @@ from typing import Any
 import yaml
 
 from plmlib.core.config import apply_overrides, from_dict, to_dict
+from plmlib.model.release import RELEASE_FINETUNE
 
-from .pairs import (FINETUNE_QUERY_AUG, FINETUNE_SEARCH_AUG, Augmentation, DataConfig, PairConfig,
-                    davis_train_sample_or_full)
+from .pairs import (FINETUNE_QUERY_AUG, FINETUNE_SEARCH_AUG, TRACKING_FINETUNE_SEARCH_AUG, Augmentation, DataConfig,
+                    PairConfig, davis_train_sample_or_full)
 
 PROFILE_NAMES = ("smoke", "classroom", "paper")
 
@@ -155,8 +156,19 @@ class ModelChoice:
             self.frozen_blocks = tuple(self.frozen_blocks)
 
 
+class StageConfig:
+    """What the two stage configs share: a plain dict and back (plmlib.core.config), for YAML and checkpoints."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]):
+        return from_dict(cls, d)
+
+
 @dataclass
-class PretrainConfig:
+class PretrainConfig(StageConfig):
     """Stage 1 (slides: pre-training on DAVIS train pairs). ``batch_size`` is per process (DDP: x world size)."""
 
     iterations: int = 2000
@@ -171,44 +183,66 @@ class PretrainConfig:
 
     stage = "pretrain"
 
-    def to_dict(self) -> dict[str, Any]:
-        return to_dict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "PretrainConfig":
-        return from_dict(cls, d)
-
 
 @dataclass
-class FinetuneConfig:
+class FinetuneConfig(StageConfig):
     """Stage 2 (slides: fine-tuning on the first frame of a new sequence, "using single frame").
 
     Query = the first frame's object exactly as inference crops it; search = augmented windows of the same frame.
     ``sequence`` names the sequence of ``data`` to fine-tune on.
+
+    The defaults are the one home of how PLM fine-tunes a pre-trained network on the first frame of a video
+    (plmlib.infer does unless told; our choice, the slides give no budget): a small step, with the wide search
+    ranges of fine-tuning for tracking (plmlib.train.pairs.TRACKING_FINETUNE_SEARCH_AUG). A fresh network takes
+    :data:`FRESH_NETWORK_FINETUNE` over them; a shipped release, the budget measured for it
+    (:func:`finetune_defaults`). The profiles (``plm train finetune``) are runs of their own.
     """
 
     sequence: str = ""
-    iterations: int = 200
+    iterations: int = 100
     batch_size: int = 8
     model: ModelChoice = field(default_factory=lambda: ModelChoice(frozen_blocks="all"))
     data: DataConfig = field(default_factory=lambda: DataConfig(split="val"))
     pairs: PairConfig = field(default_factory=lambda: PairConfig(
         window_from="same", query_aug=Augmentation(**vars(FINETUNE_QUERY_AUG)),
-        search_aug=Augmentation(**vars(FINETUNE_SEARCH_AUG))))
+        search_aug=Augmentation(**vars(TRACKING_FINETUNE_SEARCH_AUG))))
     optim: OptimConfig = field(default_factory=lambda: OptimConfig(lr=1e-4, schedule="constant"))
-    cache: CacheConfig = field(default_factory=lambda: CacheConfig(pool_size=128, refresh_every=0))
+    cache: CacheConfig = field(default_factory=lambda: CacheConfig(pool_size=64, refresh_every=0))
     run: RunConfig = field(default_factory=lambda: RunConfig(out_dir="runs/finetune", checkpoint_every=0,
                                                              resume="never", log_every=5))
     profile: str = "custom"
 
     stage = "finetune"
 
-    def to_dict(self) -> dict[str, Any]:
-        return to_dict(self)
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "FinetuneConfig":
-        return from_dict(cls, d)
+# Our choice: a fresh network (random FC layers and decoder) has everything to learn from the one frame: more
+# steps at a larger rate, from a larger pool of pairs. FinetuneConfig fields over its defaults, as in
+# finetune_options ("lr" is optim.lr).
+FRESH_NETWORK_FINETUNE = {"iterations": 150, "lr": 1e-3, "cache.pool_size": 128}
+
+
+def finetune_defaults(pretrained: bool = True, release: str | None = None) -> dict[str, Any]:
+    """PLM's first-frame fine-tuning options (PLMSegmenter's ``finetune_options`` before the caller's, and what its
+    settings record): the budget and search ranges of FinetuneConfig's defaults, with :data:`FRESH_NETWORK_FINETUNE`
+    over them for a fresh network (``pretrained`` False). A shipped ``release`` takes the steps and rate measured
+    for it, read from the release's own metadata (plmlib.model.release.RELEASE_FINETUNE): they are data of that
+    network, measured on it, not a second default."""
+    c = FinetuneConfig()
+    defaults = {"iterations": c.iterations, "batch_size": c.batch_size, "lr": c.optim.lr,
+                "cache.pool_size": c.cache.pool_size, "pairs.search_aug.translate": c.pairs.search_aug.translate,
+                "pairs.search_aug.scale": c.pairs.search_aug.scale}
+    return {**defaults, **(RELEASE_FINETUNE.get(release, {}) if pretrained else FRESH_NETWORK_FINETUNE)}
+
+
+def finetune_config(options: dict[str, Any] | None = None) -> FinetuneConfig:
+    """FinetuneConfig's defaults with fine-tuning ``options`` over them: ``iterations``, ``batch_size``, ``lr``
+    (optim.lr) and any field as an "a.b" key (e.g. {"cache.pool_size": 32}); an unknown field is a ValueError."""
+    options = dict(options or {})
+    config = FinetuneConfig()
+    config.iterations = int(options.pop("iterations", config.iterations))
+    config.batch_size = int(options.pop("batch_size", config.batch_size))
+    config.optim.lr = float(options.pop("lr", config.optim.lr))
+    return apply_overrides(config, [f"{k}={v}" for k, v in options.items()])
 
 
 # ---------------------------------------------------------------------------------------------------------------- #
@@ -246,13 +280,20 @@ def pretrain_profile(name: str = "smoke") -> PretrainConfig:
     raise ValueError(f"unknown profile {name!r} (expected one of {', '.join(PROFILE_NAMES)})")
 
 
+def fit_pairs() -> PairConfig:
+    """The profiles' pairs: the milder search ranges of fine-tuning to fit the frame itself (plmlib.train.pairs),
+    what ``plm train finetune`` measures (first_frame_fit)."""
+    return PairConfig(window_from="same", query_aug=Augmentation(**vars(FINETUNE_QUERY_AUG)),
+                      search_aug=Augmentation(**vars(FINETUNE_SEARCH_AUG)))
+
+
 def finetune_profile(name: str = "smoke") -> FinetuneConfig:
-    """The fine-tuning config of a profile."""
+    """The fine-tuning config of a profile (``plm train finetune``): its own budget, and :func:`fit_pairs`."""
     if name == "smoke":
         return FinetuneConfig(
             profile=name, sequence="synthetic-translate-0", iterations=60, batch_size=8,
             model=ModelChoice(preset="small"),
-            data=DataConfig(dataset="synthetic", scenarios=("translate",), n_frames=8),
+            data=DataConfig(dataset="synthetic", scenarios=("translate",), n_frames=8), pairs=fit_pairs(),
             optim=OptimConfig(lr=1e-3, schedule="constant"),
             cache=CacheConfig(enabled=True, pool_size=64, refresh_every=0),
             run=RunConfig(out_dir="runs/finetune-smoke", checkpoint_every=0, resume="never", log_every=5))
@@ -261,14 +302,14 @@ def finetune_profile(name: str = "smoke") -> FinetuneConfig:
         return FinetuneConfig(
             profile=name, sequence="blackswan", iterations=200, batch_size=8,
             model=ModelChoice(preset="small", checkpoint="runs/pretrain-classroom/model.pt"),
-            data=DataConfig(dataset="davis2016", root=root, split="val"),
+            data=DataConfig(dataset="davis2016", root=root, split="val"), pairs=fit_pairs(),
             optim=OptimConfig(lr=1e-4, schedule="constant"),
             cache=CacheConfig(enabled=True, pool_size=128, refresh_every=0))
     if name == "paper":
         return FinetuneConfig(
             profile=name, sequence="blackswan", iterations=500, batch_size=16,
             model=ModelChoice(preset="plm", checkpoint="runs/pretrain-paper/model.pt", frozen_blocks=(1, 2, 3)),
-            data=DataConfig(dataset="davis2016", split="val"),
+            data=DataConfig(dataset="davis2016", split="val"), pairs=fit_pairs(),
             optim=OptimConfig(lr=1e-5, schedule="constant"),
             cache=CacheConfig(enabled=False))
     raise ValueError(f"unknown profile {name!r} (expected one of {', '.join(PROFILE_NAMES)})")

@@ -3,11 +3,14 @@ fine-tuning, the networks learn specific target object appearance"; "New sequenc
 fine-tuning, the network will be distracted by a background similar to the trained objects").
 
 Query = the first frame's object exactly as inference will crop it; search = augmented windows of the same frame
-(translation, rotation, scale variation, flipping); target = the window's mask. One loop, top to bottom.
+(translation, rotation, scale variation, flipping); target = the window's mask. One loop, top to bottom (``fit``),
+under the stage run that writes its files (``finetune``) and the fine-tuning of a network in memory
+(``finetune_on_frame``).
 
-    from plmlib.train import finetune, finetune_profile, first_frame_fit
+    from plmlib.train import finetune, finetune_on_frame, finetune_profile, first_frame_fit
     config = finetune_profile("classroom"); config.sequence = "blackswan"
     net = finetune(config)                                   # also: plm train finetune --sequence blackswan ...
+    tuned = finetune_on_frame(net, frame, mask)              # in memory, nothing written (what plmlib.infer does)
 
 ``first_frame_fit`` measures what fine-tuning changes: J (region IoU) of the network's mask on chosen frames, each
 segmented in one window placed around the ground-truth box of the previous frame (an oracle window: it isolates the
@@ -27,15 +30,16 @@ from tqdm.auto import tqdm
 from plmlib.core import crops
 from plmlib.core.provenance import save_config
 from plmlib.core.seeding import seed_everything
+from plmlib.core.segmenter import check_first_mask, check_frame
 from plmlib.data import Sequence
 from plmlib.metrics.region import region_similarity
 from plmlib.model import PLMNet, default_device, save_checkpoint
 
-from .checkpointing import LossLog, find_resume, load_training_checkpoint, save_training_checkpoint
-from .config import FinetuneConfig, finetune_profile
+from .checkpointing import LossLog
+from .config import FinetuneConfig, RunConfig, finetune_profile
 from .feature_pool import FeaturePool
 from .pairs import PairConfig, PairDataset, load_sequences
-from .pretrain import (Distributed, PairForward, build_net, make_batches, make_optimizer, to_device, train_step,
+from .pretrain import (Distributed, Optimisation, PairForward, build_net, make_batches, to_device,
                        trainable_parameters, use_feature_cache)
 
 
@@ -51,44 +55,68 @@ def pick_sequence(config: FinetuneConfig) -> Sequence:
                      f"(it has: {', '.join(s.name for s in sequences)})")
 
 
-def finetune(config: FinetuneConfig | None = None, sequence: Sequence | None = None, *, start: PLMNet | None = None,
-             write_model: bool = True) -> PLMNet:
-    """Fine-tune on the first frame of ``sequence`` (default: the one config.sequence names); returns the network.
+def finetune(config: FinetuneConfig | None = None, sequence: Sequence | None = None) -> PLMNet:
+    """The fine-tuning stage run (``plm train finetune``): ``config.model`` fine-tuned on the first frame of
+    ``sequence`` (default: the one config.sequence names); returns the network.
 
-    ``start``: a network in memory to fine-tune a copy of, instead of ``config.model`` (its config's frozen_blocks
-    still apply; the saved config.yaml says "in memory" for the checkpoint).
-    Writes to config.run.out_dir: config.yaml, loss.csv, model.pt (unless ``write_model`` is False), and resumable
-    checkpoints if checkpoint_every."""
+    Writes to config.run.out_dir: config.yaml, loss.csv, model.pt, and resumable checkpoints if checkpoint_every."""
     config = copy.deepcopy(config or finetune_profile("smoke"))
-    run = config.run
-    device = default_device() if run.device == "auto" else torch.device(run.device)
-    out = Path(run.out_dir)
-    if run.threads:
-        torch.set_num_threads(run.threads)
-    seed_everything(run.seed)
-
-    if start is not None:
-        config.model.checkpoint = "in memory"
-        net = build_net(config.model, start=start).to(device)
-    else:
-        net = build_net(config.model).to(device)
+    device = start_run(config.run)
+    net = build_net(config.model).to(device)
     config.pairs.crop_size = net.config.crop_size
     sequence = sequence if sequence is not None else pick_sequence(config)
+    out = Path(config.run.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     save_config(out / "config.yaml", {"stage": "finetune", **config.to_dict(), "sequence_used": sequence.name,
                                       "model_config": net.config.to_dict()})
+    fit(net, sequence, config, device, out)
+    save_checkpoint(out / "model.pt", net, extra={"stage": "finetune", "sequence": sequence.name,
+                                                   "step": config.iterations, "train_config": config.to_dict()})
+    return net
+
+
+def finetune_on_frame(network: PLMNet, frame: np.ndarray, mask: np.ndarray,
+                      config: FinetuneConfig | None = None) -> PLMNet:
+    """Slides, stage 2, in memory: a copy of ``network`` fine-tuned on one frame and its object's mask (H x W,
+    every non-zero pixel is the object); ``network`` is left as it was and no file is written.
+
+    ``config`` (default: FinetuneConfig(), PLM's first-frame defaults for a pre-trained network): its steps, batch,
+    pairs, optimiser, cache, ``model.frozen_blocks`` and ``run``'s seed, device, amp, threads and progress; the
+    rest of ``model`` names a network to load, and ``run``'s files are the stage run's: neither applies here."""
+    frame = check_frame(frame)
+    mask = (check_first_mask(mask, frame.shape[:2], "object mask") > 0).astype(np.uint8)
+    config = copy.deepcopy(config or FinetuneConfig())
+    device = start_run(config.run)
+    net = build_net(config.model, start=network).to(device)
+    config.pairs.crop_size = net.config.crop_size
+    fit(net, Sequence(name="first-frame", frames=[frame], masks=[mask]), config, device)
+    return net
+
+
+def start_run(run: RunConfig) -> torch.device:
+    """A fine-tuning run's device, with its torch threads and seed set (before the network is built)."""
+    device = default_device() if run.device == "auto" else torch.device(run.device)
+    if run.threads:
+        torch.set_num_threads(run.threads)
+    seed_everything(run.seed)
+    return device
+
+
+def fit(net: PLMNet, sequence: Sequence, config: FinetuneConfig, device: torch.device,
+        out: Path | None = None) -> None:
+    """The fine-tuning loop, top to bottom, on pairs of ``sequence``'s first frame: ``net`` is trained in place and
+    left in eval mode. ``out``: the stage run's folder (loss.csv, resumable checkpoints; it continues from where
+    a run there left off); None: nothing is written."""
+    run = config.run
     pairs = PairDataset([sequence], config.pairs, seed=run.seed, first_frame_only=True)
     model = PairForward(net)
-
-    optimizer, scheduler = make_optimizer(net, config.optim, config.iterations)
-    amp = device.type == "cuda" if run.amp is None else bool(run.amp)
-    scaler = torch.amp.GradScaler(device.type, enabled=amp)
+    optimisation = Optimisation(net, config.optim, config.iterations, device, run.amp)
 
     start = 0
-    resume_from = find_resume(out, run.resume)
-    if resume_from is not None:
-        start = int(load_training_checkpoint(resume_from, net, optimizer=optimizer, scheduler=scheduler,
-                                             scaler=scaler)["step"])
+    if out is not None:
+        resume_from, extra = optimisation.resume(out, run.resume, net)
+        if resume_from is not None:
+            start = int(extra["step"])
 
     pool = None
     if use_feature_cache(config.cache, net, device):
@@ -99,31 +127,25 @@ def finetune(config: FinetuneConfig | None = None, sequence: Sequence | None = N
     batches = make_batches(pairs, start, config.iterations, config.batch_size, pool=pool, ddp=ddp,
                            num_workers=run.num_workers)
 
-    log = LossLog(out / "loss.csv", resume_step=start)
+    log = LossLog(Path(out or ".") / "loss.csv", resume_step=start, enabled=out is not None)
     bar = tqdm(range(start, config.iterations), initial=start, total=config.iterations,
                desc=f"fine-tuning {sequence.name}", unit="step", disable=not run.progress, mininterval=2.0)
     params = trainable_parameters(net)
     net.train()
     started = time.perf_counter()
     for step, batch in zip(bar, batches):
-        loss = train_step(model, to_device(batch, device), optimizer, scheduler, scaler, params,
-                          grad_clip=config.optim.grad_clip, amp=amp, loss_kind=config.optim.loss)
-        lr = optimizer.param_groups[0]["lr"]
-        log.write(step + 1, loss.item(), lr, time.perf_counter() - started)
+        loss = optimisation.step(model, to_device(batch, device), params)
+        log.write(step + 1, loss.item(), optimisation.optimizer.param_groups[0]["lr"], time.perf_counter() - started)
         if (step + 1) % run.log_every == 0:
             bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
-        if run.checkpoint_every and ((step + 1) % run.checkpoint_every == 0 or step + 1 == config.iterations):
-            save_training_checkpoint(out, net, step=step + 1, optimizer=optimizer, scheduler=scheduler,
-                                     scaler=scaler, config=config.to_dict(), keep=run.keep_checkpoints,
-                                     sampler={"step": step + 1, "batch_size": config.batch_size, "world_size": 1,
-                                              "pool": pool is not None})
+        if out is not None and run.checkpoint_every and ((step + 1) % run.checkpoint_every == 0
+                                                         or step + 1 == config.iterations):
+            optimisation.save(out, net, step + 1, config=config.to_dict(), keep=run.keep_checkpoints,
+                              sampler={"step": step + 1, "batch_size": config.batch_size, "world_size": 1,
+                                       "pool": pool is not None})
     bar.close()
     log.close()
-    if write_model:
-        save_checkpoint(out / "model.pt", net, extra={"stage": "finetune", "sequence": sequence.name,
-                                                       "step": config.iterations, "train_config": config.to_dict()})
     net.eval()
-    return net
 
 
 # ---------------------------------------------------------------------------------------------------------------- #

@@ -217,24 +217,48 @@ def pixel_loss(logits: torch.Tensor, target: torch.Tensor, kind: str = "cross_en
     return F.cross_entropy(logits, target, weight=weight)
 
 
-def train_step(model: nn.Module, batch: dict, optimizer, scheduler, scaler, params: list[nn.Parameter], *,
-               grad_clip: float, amp: bool, loss_kind: str = "cross_entropy") -> torch.Tensor:
-    """One optimisation step on a batch (already on the device): forward, per-pixel loss (pixel_loss),
-    backward, gradient-norm clipping, optimiser and schedule steps. Returns the loss (detached)."""
-    device_type = batch["target"].device.type
-    with torch.autocast(device_type, dtype=torch.float16, enabled=amp):
-        logits = model(batch)
-    loss = pixel_loss(logits.float(), batch["target"], loss_kind)
+class Optimisation:
+    """A training run's optimiser and learning-rate schedule (:func:`make_optimizer`), mixed precision (RunConfig.amp;
+    None: on with CUDA) and its gradient scaler, set up one way for both stages; in and out of a training checkpoint
+    with the weights (:meth:`resume`, :meth:`save`)."""
 
-    optimizer.zero_grad(set_to_none=True)
-    scaler.scale(loss).backward()
-    if grad_clip:
-        scaler.unscale_(optimizer)
-        torch.nn.utils.clip_grad_norm_(params, grad_clip)
-    scaler.step(optimizer)
-    scaler.update()
-    scheduler.step()
-    return loss.detach()
+    def __init__(self, net: PLMNet, optim: OptimConfig, iterations: int, device: torch.device, amp: bool | None):
+        self.optim = optim
+        self.optimizer, self.scheduler = make_optimizer(net, optim, iterations)
+        self.amp = device.type == "cuda" if amp is None else bool(amp)
+        self.scaler = torch.amp.GradScaler(device.type, enabled=self.amp)
+
+    def resume(self, out: Path, resume: str, net: PLMNet) -> tuple[Path | None, dict[str, Any]]:
+        """The checkpoint to continue from (find_resume) and its ``extra`` (step, sampler), weights, optimiser,
+        schedule, scaler and RNG states restored from it; (None, {}) to start afresh."""
+        path = find_resume(out, resume)
+        if path is None:
+            return None, {}
+        return path, load_training_checkpoint(path, net, optimizer=self.optimizer, scheduler=self.scheduler,
+                                              scaler=self.scaler)
+
+    def save(self, out: Path, net: PLMNet, step: int, **extra: Any) -> None:
+        """A resumable training checkpoint at ``step`` (save_training_checkpoint; ``extra``: config, keep, sampler)."""
+        save_training_checkpoint(out, net, step=step, optimizer=self.optimizer, scheduler=self.scheduler,
+                                 scaler=self.scaler, **extra)
+
+    def step(self, model: nn.Module, batch: dict, params: list[nn.Parameter]) -> torch.Tensor:
+        """One optimisation step on a batch (already on the device): forward, per-pixel loss (pixel_loss),
+        backward, gradient-norm clipping, optimiser and schedule steps. Returns the loss (detached)."""
+        device_type = batch["target"].device.type
+        with torch.autocast(device_type, dtype=torch.float16, enabled=self.amp):
+            logits = model(batch)
+        loss = pixel_loss(logits.float(), batch["target"], self.optim.loss)
+
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        if self.optim.grad_clip:
+            self.scaler.unscale_(self.optimizer)
+            torch.nn.utils.clip_grad_norm_(params, self.optim.grad_clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.scheduler.step()
+        return loss.detach()
 
 
 def mean_over_processes(value: torch.Tensor, ddp: Distributed) -> float:
@@ -277,15 +301,12 @@ def pretrain(config: PretrainConfig | None = None) -> PLMNet:
     if ddp.world > 1:
         model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
 
-    optimizer, scheduler = make_optimizer(net, config.optim, config.iterations)
-    amp = device.type == "cuda" if run.amp is None else bool(run.amp)
-    scaler = torch.amp.GradScaler(device.type, enabled=amp)
+    optimisation = Optimisation(net, config.optim, config.iterations, device, run.amp)
 
     # Resume: weights, optimiser, schedule, scaler, RNG states and the sampler position (= the step).
     start = 0
-    resume_from = find_resume(out, run.resume)
+    resume_from, extra = optimisation.resume(out, run.resume, net)
     if resume_from is not None:
-        extra = load_training_checkpoint(resume_from, net, optimizer=optimizer, scheduler=scheduler, scaler=scaler)
         start = int(extra["step"])
         expected = {"batch_size": config.batch_size, "world_size": ddp.world}
         saved = {k: extra["sampler"].get(k) for k in expected}
@@ -311,18 +332,16 @@ def pretrain(config: PretrainConfig | None = None) -> PLMNet:
     net.train()
     started = time.perf_counter()
     for step, batch in zip(bar, batches):
-        loss = train_step(model, to_device(batch, device), optimizer, scheduler, scaler, params,
-                          grad_clip=config.optim.grad_clip, amp=amp, loss_kind=config.optim.loss)
-        loss_value, lr = mean_over_processes(loss, ddp), optimizer.param_groups[0]["lr"]
+        loss = optimisation.step(model, to_device(batch, device), params)
+        loss_value, lr = mean_over_processes(loss, ddp), optimisation.optimizer.param_groups[0]["lr"]
         log.write(step + 1, loss_value, lr, time.perf_counter() - started)
         if (step + 1) % run.log_every == 0:
             bar.set_postfix(loss=f"{loss_value:.4f}", lr=f"{lr:.2e}", refresh=False)
         if ddp.is_main and run.checkpoint_every and ((step + 1) % run.checkpoint_every == 0
                                                      or step + 1 == config.iterations):
-            save_training_checkpoint(out, net, step=step + 1, optimizer=optimizer, scheduler=scheduler,
-                                     scaler=scaler, config=config.to_dict(), keep=run.keep_checkpoints,
-                                     sampler={"step": step + 1, "batch_size": config.batch_size,
-                                              "world_size": ddp.world, "pool": pool is not None})
+            optimisation.save(out, net, step + 1, config=config.to_dict(), keep=run.keep_checkpoints,
+                              sampler={"step": step + 1, "batch_size": config.batch_size, "world_size": ddp.world,
+                                       "pool": pool is not None})
     bar.close()
     log.close()
 
