@@ -8,7 +8,7 @@
    frame and fine-tuning seconds) and one figure.
 
 Nothing is downloaded: the data is generated, deterministically, from the seed. The fine-tuning budget is the
-demo's (ours, :data:`DEMO_FINETUNE_ITERATIONS`), smaller than ``plm segment``'s, so that the whole job stays within
+demo's (:data:`DEMO_FINETUNE_ITERATIONS`: the classroom profile's, plmlib.course.profiles), smaller than ``plm segment``'s, so that the whole job stays within
 minutes on 2 cores; the table says what it was.
 """
 
@@ -21,13 +21,15 @@ import pandas as pd
 
 from plmlib.core.methods import DEFAULT_METHOD, METHODS, PLM_METHODS
 from plmlib.core.provenance import save_config
+from plmlib.course.profiles import PROFILES
 from plmlib.data import SCENARIOS, Davis2016, write_dataset
 from plmlib.data.synthetic import DEFAULT_SIZE
 from plmlib.io import atomic_write
 from plmlib.infer.run import segment_sequence
 
 DEMO_METHODS = ("flow", "superpixel", "bvs", "plm", DEFAULT_METHOD)  # baselines, the paper's PLM, our best PLM
-DEMO_FINETUNE_ITERATIONS = 20  # ours: the demo's fine-tuning budget per video (plm segment's default is larger)
+# the demo's fine-tuning budget per video: the classroom profile's (a laptop CPU), smaller than plm segment's
+DEMO_FINETUNE_ITERATIONS = PROFILES["classroom"].budgets.finetune_iterations
 DEMO_POOL_SIZE = 32  # ours: pairs whose encoder features are cached for that fine-tuning (plm segment's: 64)
 TABLE_COLUMNS = ["method", "J-Mean", "F-Mean", "T", "seconds_per_frame", "finetune_seconds", "videos"]
 
