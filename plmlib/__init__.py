@@ -23,7 +23,7 @@ __all__ = sorted(_API)
 
 def __getattr__(name: str):
     if name in _API:
-        import importlib
+        import importlib  # lazy: at the top it would be plmlib.importlib, in dir(plmlib) beside the API
 
         value = getattr(importlib.import_module(f"plmlib.core.{_API[name]}"), name)
         globals()[name] = value

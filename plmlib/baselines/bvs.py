@@ -37,6 +37,7 @@ vertices are forgotten, and each step repeats a graph cut over the window.
 from __future__ import annotations
 
 import cv2
+import maxflow  # PyMaxflow: Boykov-Kolmogorov max-flow
 import numpy as np
 
 from plmlib.core.segmenter import VideoSegmenter
@@ -159,8 +160,6 @@ def graph_cut(occupancy: np.ndarray, costs: np.ndarray, edges, dimension_weights
     The pairwise cost of cutting the edge (v, w) along an axis is
     ``pairwise_weight * dimension_weight * S_v * S_w``, at least ``min_edge_weight``.
     """
-    import maxflow  # PyMaxflow: Boykov-Kolmogorov max-flow
-
     graph = maxflow.Graph[float]()
     nodes = graph.add_nodes(len(occupancy))
     # A node left on the sink side is "object": it pays its source capacity, i.e. the cost of the object label.

@@ -247,13 +247,13 @@ class Canvas:
 # to tensors (the model's input convention: RGB float in [0, 1], channels first)
 def image_to_tensor(rgb: np.ndarray):
     """S x S x 3 uint8 -> torch float (3, S, S) in [0, 1]."""
-    import torch
+    import torch  # lazy: plmlib.core imports no torch (see plmlib/core/__init__.py)
 
     return torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float().div_(255.0)
 
 
 def mask_to_tensor(mask: np.ndarray):
     """S x S 0/1 -> torch float (1, S, S)."""
-    import torch
+    import torch  # lazy: plmlib.core imports no torch (see plmlib/core/__init__.py)
 
     return torch.from_numpy((np.asarray(mask) > 0).astype(np.float32))[None]

@@ -13,7 +13,7 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     try:
-        import torch
+        import torch  # lazy: plmlib.core imports no torch (see plmlib/core/__init__.py)
     except ImportError:  # pragma: no cover - torch is a dependency
         return
     torch.manual_seed(seed)  # seeds the CPU and every CUDA device

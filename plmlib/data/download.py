@@ -488,7 +488,7 @@ def extract_zip(archive: Path, out_dir: Path, progress: bool) -> None:
 
 def extract_rar(archive: Path, out_dir: Path, progress: bool) -> None:
     """Extract a RAR archive (RAR 4 or 5) into ``out_dir`` with libarchive (PyPI package libarchive-c)."""
-    try:
+    try:  # lazy: RAR only, and libarchive-c needs the system library libarchive: a missing one is explained here
         import libarchive
         from libarchive.exception import ArchiveError as LibArchiveError
     except (ImportError, OSError, AttributeError) as err:

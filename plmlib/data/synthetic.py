@@ -32,6 +32,7 @@ import numpy as np
 import yaml
 
 from plmlib.data.sequence import Sequence
+from plmlib.io import atomic_folder, write_mask
 
 SCENARIOS: dict[str, tuple[str, ...]] = {
     "translate": (),
@@ -263,8 +264,6 @@ def write_dataset(
     renamed to ``root`` when complete; an existing ``root`` is replaced only with ``overwrite=True``.
     Returns ``root``.
     """
-    from plmlib.io import atomic_folder
-
     final = Path(root)
     if final.exists() and any(final.iterdir()) and not overwrite:
         raise FileExistsError(f"{final}: already exists and is not empty (pass overwrite=True / --overwrite)")
@@ -274,8 +273,6 @@ def write_dataset(
 
 
 def _write_layout(root: Path, val, train, n_frames: int, size: tuple[int, int], seed: int) -> None:
-    from plmlib.io import write_mask
-
     entries, lines = [], {"train": [], "val": []}
     jobs = [("val", s, seed, f"synthetic-{s}") for s in val]
     jobs += [("train", s, seed + 1000, f"synthetic-train-{s}") for s in train]

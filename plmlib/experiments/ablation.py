@@ -42,13 +42,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
-from plmlib.core.methods import method_label
+from plmlib.core.methods import create_segmenter, method_label
+from plmlib.core.provenance import refuse_other_settings, save_config
+from plmlib.core.segmenter import segment_video
 from plmlib.data import Sequence
 from plmlib.experiments.runner import finetune_once, mark_done, open_sequences, unfinished
 from plmlib.io import atomic_write
 from plmlib.metrics import contour_accuracy, region_similarity
 from plmlib.metrics.evaluate import scored_frames
+from plmlib.published import paper_table
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ INFERENCE_ONLY = ("plm", "plm_u", "plm_p")
 def structure_overrides(structure: str) -> dict:
     """PLMConfig fields in which preset ``structure`` differs from ``plm`` (its name excepted): what the ablation
     changes, to be applied to any base preset."""
-    from plmlib.model import PRESETS
+    from plmlib.model import PRESETS  # lazy: plmlib.model imports torch; this module and `plm ablation --help` do not
 
     if structure not in PRESETS:
         raise KeyError(f"no preset {structure!r} (available: {', '.join(PRESETS)})")
@@ -98,7 +102,7 @@ def structure_overrides(structure: str) -> dict:
 def variant_network(structure: str, base: str = "small", checkpoint: str | Path | None = None, seed: int = 0):
     """The network of a structure: ``checkpoint`` if given (it must have that structure), else the ``base`` preset
     with the structure's overrides and its encoder weights, the other layers initialised from ``seed``."""
-    from plmlib.model import build_model, load_checkpoint
+    from plmlib.model import build_model, load_checkpoint  # lazy: torch, as in structure_overrides
 
     overrides = structure_overrides(structure)
     if checkpoint is not None:
@@ -126,8 +130,6 @@ def score_video(predicted: list[np.ndarray], truth: list[np.ndarray]) -> pd.Data
 
 def segment(segmenter, frames: list[np.ndarray], first_mask: np.ndarray) -> list[np.ndarray]:
     """Every frame's mask (``plmlib.core.segmenter.segment_video``), as a list."""
-    from plmlib.core.segmenter import segment_video
-
     return list(segment_video(segmenter, frames, first_mask))
 
 
@@ -152,8 +154,6 @@ def run_ablation(sequences: Iterable[Sequence], variants: Iterable[str] = tuple(
     Columns: variant, video, frames, J, F (means over frames 1 .. n-2), finetune_s (0 where a network was reused),
     step_s (seconds per frame of inference); per frame: variant, video, frame, J, F.
     """
-    from plmlib.core.methods import create_segmenter
-
     names = list(variants)
     unknown = [n for n in names if n not in VARIANTS]
     if unknown:
@@ -212,8 +212,6 @@ def read_full_results(results_dir: str | Path, variants: Iterable[str] = tuple(V
 def paper_ablation() -> pd.DataFrame:
     """The slides' numbers for the ablation's variants (J and F Mean on DAVIS 2016 val): PLM_S, PLM_U and PLM from
     the ablation table, PLM_P from the main table. The slides print none for the compressor and decoder ablations."""
-    from plmlib.published import paper_table
-
     ablation = paper_table("ablation_davis2016_average").set_index("variant")
     main = paper_table("davis2016_val_per_sequence")
     average = main[main.sequence == "average"].set_index("measure")
@@ -231,7 +229,7 @@ def paper_ablation() -> pd.DataFrame:
 def ablation_figure(columns: dict[str, pd.DataFrame], measure: str = "J", title: str | None = None):
     """Grouped bars of ``measure`` per variant, one bar per source (e.g. {"this run": summary, "paper": ...}); each
     table is indexed by variant with a ``measure`` column. Returns the matplotlib figure."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: only this figure draws; pyplot takes ~0.3 s to import
 
     order = [v for v in VARIANTS if any(v in table.index for table in columns.values())]
     width = 0.8 / max(len(columns), 1)
@@ -263,10 +261,6 @@ def run_davis_ablation(davis_root: str | Path | None, out: str | Path, variants:
     Then ``OUT/per_sequence.csv`` (variant, video, frames, J, F, finetune_s, step_s) and ``OUT/summary.csv`` (J, F
     Mean and the number of videos of every variant in ``OUT``, for the videos asked for), and ``OUT/config.yaml``
     (the settings, git SHA and command of this run, and those of the earlier runs into ``OUT``)."""
-    import yaml
-
-    from plmlib.core.provenance import refuse_other_settings, save_config
-
     names = list(variants)
     unknown = [n for n in names if n not in VARIANTS]
     if unknown:

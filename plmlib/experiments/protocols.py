@@ -34,9 +34,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
+from plmlib.core.config import parse_assignment
 from plmlib.core.methods import METHODS, check_options, create_segmenter
-from plmlib.core.provenance import save_config
+from plmlib.core.provenance import refuse_other_settings, save_config
 from plmlib.core.segmenter import segment_video
 from plmlib.experiments.runner import finetune_once, mark_done, open_sequences, unfinished
 from plmlib.io import atomic_write
@@ -175,10 +177,10 @@ def run_protocol(protocol: str, dataset: str, methods: list[str], out: str | Pat
 def _recorded(value):
     """An option as the settings record it: plain values as they are, a network (``model=``) by the sha256 of
     its weights (a resumption with other weights is refused), anything else by its repr."""
-    import torch
+    import torch  # lazy: this module and `plm protocol --help` import no torch (the classical methods need none)
 
     if isinstance(value, torch.nn.Module):
-        from plmlib.model.release import state_digest
+        from plmlib.model.release import state_digest  # lazy: torch, as above
 
         return f"{type(value).__name__} sha256:{state_digest(value.state_dict())}"
     if isinstance(value, dict):
@@ -192,10 +194,6 @@ def _recorded(value):
 
 def _check_settings(folder: Path, settings: dict) -> None:
     """Resumption reads ``folder``'s rows back only if they were made with ``settings`` (written on first use)."""
-    import yaml
-
-    from plmlib.core.provenance import refuse_other_settings
-
     path = folder / "settings.yaml"
     if path.is_file():
         refuse_other_settings(yaml.safe_load(path.read_text()), settings, path)
@@ -214,6 +212,4 @@ def _columns(protocol: str) -> list[str]:
 def parse_options(items: list[str]) -> dict:
     """``["keep_largest=true", "threshold=0.5"]`` -> ``{"keep_largest": True, "threshold": 0.5}``
     (plmlib.core.config.parse_assignment: YAML values)."""
-    from plmlib.core.config import parse_assignment
-
     return dict(parse_assignment(item, "--option") for item in items)

@@ -20,10 +20,13 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from plmlib.core.methods import PAPER_PLM_METHODS
+from plmlib.core.config import apply_overrides
+from plmlib.core.methods import PAPER_PLM_METHODS, create_segmenter
 from plmlib.core.provenance import save_config
+from plmlib.data.roots import dataset_root
 from plmlib.experiments.runner import finetune_once, mark_done, open_sequences, unfinished
-from plmlib.io import atomic_write, file_digest
+from plmlib.io import atomic_write, check_writable_folder, file_digest
+from plmlib.metrics.evaluate import evaluate as evaluate_results, write_csvs
 
 # the paper's (plm, plm_p, plm_u), run by default; --variants also takes plm_grabcut (ours)
 VARIANTS = PAPER_PLM_METHODS
@@ -37,6 +40,7 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
     ``candidates``: a CandidateConfig (or a dict of its fields) for every variant (plmlib.infer.candidates);
     ``threshold``: slides (h) for every variant (None: PLMSegmenter's default, plmlib.infer.thresholds.PLM_THRESHOLD).
     """
+    # lazy: plmlib.model and plmlib.infer import torch; this module and `plm reproduce --help` do not
     from plmlib.infer.run import segment_sequence
     from plmlib.model import load_checkpoint, pretrained
     from plmlib.model.release import resolve_network
@@ -73,8 +77,6 @@ def variant_settings(variant: str, finetune_options: dict | None = None, candida
     """Every setting ``segment_davis`` ran ``variant`` with, defaults filled in (PLMSegmenter.settings: the
     fine-tuning, candidates, threshold, PLM_P's filter, GrabCut ...), for the config beside its results. Built
     from the segmenter's own defaults at this git SHA, so a later change of a default shows in the file."""
-    from plmlib.core.methods import create_segmenter
-
     options = {"finetune_options": finetune_options, "candidates": candidates,
                "checkpoint": "shipped" if checkpoint is None else checkpoint}  # its fine-tuning defaults
     if threshold is not None:
@@ -107,12 +109,9 @@ def reproduce(davis_root: str | Path | None = None, out: str | Path = "outputs/d
     variant into ``results/<variant>/`` (per-frame CSVs, timing CSV, config with provenance). ``candidates``:
     ``key=value`` strings of CandidateConfig fields; ``threads`` and ``command`` are recorded in the configs;
     ``scored(variant, evaluation)`` is called as each variant's scores are written."""
-    from plmlib.core.config import apply_overrides
-    from plmlib.data.roots import dataset_root
+    # lazy: plmlib.model and plmlib.infer import torch; this module and `plm reproduce --help` do not
     from plmlib.infer.candidates import CandidateConfig
     from plmlib.infer.segmenter import PLM_THRESHOLD
-    from plmlib.io import check_writable_folder
-    from plmlib.metrics.evaluate import evaluate as evaluate_results, write_csvs
     from plmlib.model.release import SHIPPED_NAME, resolve_network, shipped_path
 
     out, results, candidate_items = Path(out), Path(results), list(candidates or [])

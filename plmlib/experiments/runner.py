@@ -26,7 +26,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from plmlib.core.methods import PLM_METHODS
-from plmlib.data import Sequence
+from plmlib.data import Davis2016, JumpCut, SegTrackV2, Sequence
 from plmlib.io import atomic_write
 
 DATASETS = ("davis2016", "jumpcut", "segtrack")
@@ -35,8 +35,6 @@ DATASETS = ("davis2016", "jumpcut", "segtrack")
 def open_dataset(name: str, root: str | Path | None = None):
     """The sequences of a dataset by name (DAVIS 2016: the val split); ``root`` None: its environment variable
     (plmlib.data.roots). A missing or incomplete folder is an error naming it."""
-    from plmlib.data import Davis2016, JumpCut, SegTrackV2
-
     if name == "davis2016":
         return Davis2016(root, split="val")
     if name == "jumpcut":
@@ -76,7 +74,7 @@ def finetune_once(frame: np.ndarray, first_mask: np.ndarray, methods: SequenceAB
     ``methods`` differ only after the network, so they share one network fine-tuned once on the first frame
     (plmlib.infer.share_finetuning; its seconds count in each one's time). Other methods, and every method when
     nothing is shared (several objects, or ``finetune=False``), get ``options`` as they are and 0.0 seconds."""
-    from plmlib.infer import share_finetuning
+    from plmlib.infer import share_finetuning  # lazy: plmlib.infer imports torch; the classical methods need none
 
     family = [m for m in methods if m in PLM_METHODS]
     shared, seconds = share_finetuning(frame, first_mask, **options) if family else ({}, 0.0)

@@ -27,7 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from plmlib.core.files import atomic_write
 from plmlib.core.methods import METHODS, method_label
+from plmlib.data import Davis2016
+from plmlib.metrics.evaluate import evaluate
 from plmlib.published import paper_table
 
 REPO = Path(__file__).resolve().parents[2]
@@ -173,9 +176,7 @@ def small_benchmark(data_root: str | Path, sequences: list[str], out: str | Path
                     methods: tuple[str, ...] = ("flow", "bvs"), progress: bool = False) -> pd.DataFrame:
     """The protocol in small, for a class without the full runs: segment ``sequences`` of a DAVIS-layout root with
     each method (``plm segment``'s code), score them (``plm evaluate``'s), return per-sequence J and F per method."""
-    from plmlib.data import Davis2016
-    from plmlib.metrics.evaluate import evaluate
-    from plmlib.infer.run import segment_sequence
+    from plmlib.infer.run import segment_sequence  # lazy: plmlib.infer imports torch; the tables need none
 
     dataset = Davis2016(data_root, split="val")
     rows = []
@@ -226,8 +227,6 @@ def write_tables(results: str | Path = RESULTS, out: str | Path = TABLES,
     paths.
 
     The JumpCut protocol table is read from ``protocol_results`` and written only when a method was run there."""
-    from plmlib.io import atomic_write
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -13,6 +13,7 @@ fresh ``small`` model with the hed encoder weights, fine-tuned on the first fram
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import zipfile
 import time
@@ -21,12 +22,15 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from plmlib.core.config import apply_overrides
 from plmlib.core.methods import DEFAULT_METHOD, PLM_METHODS, create_segmenter
 from plmlib.core.provenance import save_config
 from plmlib.core.segmenter import check_first_mask, segment_video
 from plmlib.data import Sequence, load_video
-from plmlib.io import (FrameError, atomic_folder, atomic_write, check_writable_folder, write_mask,
+from plmlib.infer.candidates import CandidateConfig
+from plmlib.io import (FrameError, atomic_folder, atomic_write, check_writable_folder, read_mask, write_mask,
                        write_overlay_video)
+from plmlib.model.release import resolve_network
 
 
 class _TimedFrames:
@@ -114,8 +118,6 @@ def _segment_into(sequence: Sequence, out_dir: Path, method: str, overlay: bool,
     if hasattr(segmenter, "timing_summary"):
         timing.update(segmenter.timing_summary())
     if overlay:
-        from plmlib.io import read_mask
-
         masks = (read_mask(out_dir / f"{name}.png") for name in names)
         write_overlay_video(out_dir / "overlay.mp4", iter(sequence.frames), masks, fps=fps)
     with atomic_write(out_dir / "timing.json") as tmp:
@@ -129,11 +131,6 @@ def plm_options(checkpoint: str | Path | None = None, device: str | None = None,
     strings of CandidateConfig fields (checked here: a ValueError names a wrong one)."""
     options: dict = {"finetune": finetune}
     if candidates:
-        import dataclasses
-
-        from plmlib.core.config import apply_overrides
-        from plmlib.infer.candidates import CandidateConfig
-
         config = apply_overrides(CandidateConfig(), candidates, option="--candidates")
         defaults = CandidateConfig()
         options["candidates"] = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
@@ -177,8 +174,6 @@ def segment_file(video: str | Path, mask: str | Path, out: str | Path, *, method
     options = {}
     if method in PLM_METHODS:
         if checkpoint is not None and checkpoint.lower() != "none":
-            from plmlib.model.release import resolve_network
-
             path = resolve_network(checkpoint)  # a file, or a shipped model's name: else an error naming it
             if not zipfile.is_zipfile(path):  # torch files are zip archives: a cheap check before any work
                 raise ValueError(f"--checkpoint {path}: not a plmlib checkpoint or release (not a torch file)")

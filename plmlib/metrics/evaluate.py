@@ -24,6 +24,7 @@ import contextlib
 import csv
 import io
 import math
+import multiprocessing
 import os
 import sys
 import time
@@ -31,7 +32,9 @@ from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
+from tqdm import tqdm
 
 from plmlib.data.davis import annotation_folder, read_db_info, split_sequences
 from plmlib.data.roots import dataset_root
@@ -132,8 +135,6 @@ def _prepare(results: Path, root: Path, names: list[str]) -> list[_SequenceJob]:
 
 
 def _worker_init() -> None:
-    import cv2
-
     cv2.setNumThreads(1)
 
 
@@ -287,8 +288,6 @@ def evaluate(
     workers = _worker_count(workers)
     per_job = {i: [] for i in range(len(jobs))}
     began = time.perf_counter()
-    from tqdm import tqdm
-
     with tqdm(total=n_frames, unit="frame", desc="evaluate", disable=not progress, file=sys.stderr) as bar:
         if workers <= 1 or len(tasks) <= 1:
             _worker_init()
@@ -297,8 +296,6 @@ def evaluate(
                 per_job[out[0]].append(out)
                 bar.update(out[2].shape[1])
         else:
-            import multiprocessing
-
             with multiprocessing.get_context("forkserver").Pool(min(workers, len(tasks)), initializer=_worker_init) as pool:
                 for out in pool.imap_unordered(_score_chunk, tasks):
                     per_job[out[0]].append(out)

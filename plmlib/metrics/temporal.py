@@ -61,7 +61,7 @@ SHAPE_CONTEXT_BLOCK = 32768  # point pairs per block of angles (3 arrays of 256 
 def _kernels():
     """The compiled loops (:mod:`plmlib.metrics.temporal_kernels`), imported on first use: numba's import is not
     paid by code that never computes T."""
-    from plmlib.metrics import temporal_kernels
+    from plmlib.metrics import temporal_kernels  # lazy: numba takes ~0.3 s to import
 
     return temporal_kernels
 

@@ -12,8 +12,10 @@ from typing import Any
 import torch
 
 from .. import __version__
+from .build import build_model
 from .config import PLMConfig
 from .plm_net import PLMNet
+from .release import RELEASE_FORMATS, load_release
 from .weights import atomic_torch_save, read_torch_file
 
 FORMAT = "plmlib-checkpoint-1"
@@ -51,9 +53,6 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device | None = 
     """Rebuild the model from the checkpoint's config and load its weights (no encoder weights are fetched).
 
     A release file (plmlib.model.release: the compact format the package ships) is read too."""
-    from .build import build_model
-    from .release import RELEASE_FORMATS, load_release
-
     ckpt = read_torch_file(path, map_location)
     if isinstance(ckpt, dict) and ckpt.get("format") in RELEASE_FORMATS:
         return load_release(path, map_location)

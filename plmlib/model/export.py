@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from plmlib.core.provenance import git_sha
 
 from .checkpoint import load_checkpoint
@@ -39,8 +41,6 @@ def training_lineage(run_dir: str | Path) -> list[dict[str, Any]]:
     another run's model.pt (``config.model.checkpoint``) is preceded by that run's stages, followed recursively; one
     that started from a release (a shipped model's name or a release file) by the stages that release records.
     A starting checkpoint without a config.yaml beside it ends the chain with an entry saying so."""
-    import yaml
-
     stages: list[dict[str, Any]] = []
     run, seen = Path(run_dir), set()
     while True:

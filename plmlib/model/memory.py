@@ -33,6 +33,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from .build import build_model
 from .config import PLMConfig, resolve_config
 from .plm_net import PLMNet
 
@@ -125,8 +126,6 @@ def _peak_rss_bytes() -> int:
 def _child(spec: dict[str, Any]) -> dict[str, Any]:
     """Runs in the subprocess: build, train ``steps`` steps, report peak RSS and per-stage seconds."""
     baseline = _peak_rss_bytes()
-    from .build import build_model
-
     torch.manual_seed(0)
     model = build_model(PLMConfig.from_dict(spec["config"]), pretrained=False)
     model.train()

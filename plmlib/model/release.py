@@ -32,6 +32,7 @@ from typing import Any
 import torch
 
 from .. import __version__
+from .build import build_model
 from .config import PLMConfig
 from .plm_net import PLMNet
 from .weights import atomic_torch_save, read_torch_file
@@ -83,8 +84,6 @@ def export_release(model: PLMNet, path: str | Path, *, provenance: dict[str, Any
     """Write ``model`` as a release file (atomically). The encoder weights it started from
     (``config.encoder_weights``) are rebuilt and compared tensor by tensor: only those training changed are stored
     (float16, format 2); with none changed the file is format 1."""
-    from .build import build_model
-
     config = model.config
     reference = build_model(PLMConfig.from_dict(config.to_dict()), pretrained=True)
     base = reference.state_dict()
@@ -137,8 +136,6 @@ def read_release(path: str | Path) -> dict[str, Any]:
 def load_release(path: str | Path, map_location: str | torch.device | None = "cpu") -> PLMNet:
     """Rebuild the network: encoder from its named weights (digest checked) with the trained encoder tensors the file
     holds put back, the rest dequantized to float32."""
-    from .build import build_model
-
     release = read_release(path)
     model = build_model(PLMConfig.from_dict(release["config"]), pretrained=True)
     if encoder_digest(model) != release["encoder_sha256"]:

@@ -32,6 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from plmlib.core.files import atomic_write, file_digest
+from .efficientnet_lite import EfficientNetLiteFeatures
 
 IMAGENET_URL = "https://download.pytorch.org/models/vgg16-397923af.pth"
 IMAGENET_FILE = "vgg16-397923af.pth"
@@ -152,7 +153,7 @@ def convert_hed_h5(h5_path: str | Path | None = None,
     for HED's side outputs (only used to show what the encoder was trained for; see ``hed_edges``).
     Keras layout: group blockX/layers/conv2d{,_1,_2}/vars/{0: kernel HWIO, 1: bias}; torch wants OIHW.
     """
-    import h5py
+    import h5py  # lazy: read once per machine (then cached); at the top, every torch user would load it (~11 MB)
 
     path = Path(h5_path) if h5_path is not None else hed_h5_path()
     if expected_sha256 is not None:
@@ -252,8 +253,6 @@ def load_encoder_weights(encoder: torch.nn.Module, kind: str) -> None:
     """Load ``kind`` into a VGG16Features or an EfficientNetLiteFeatures. With a 4-channel input (query mask), the
     first convolution's mask channel starts at 0, so that the pretrained responses are unchanged at the start (our
     choice)."""
-    from .efficientnet_lite import EfficientNetLiteFeatures
-
     is_lite = isinstance(encoder, EfficientNetLiteFeatures)
     sd = encoder_state_dict(kind, "efficientnet_lite0" if is_lite else "vgg16")
     if sd is None:

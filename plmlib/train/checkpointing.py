@@ -164,10 +164,10 @@ def plot_loss(csv_path: str | Path, png_path: str | Path, title: str = "pre-trai
               marks_label: str = "feature pool refreshed") -> Path:
     """A PNG of the per-step loss (light) and its running mean over ``smooth`` steps (dark), log-scaled y;
     ``marks``: steps drawn as dotted vertical lines (e.g. feature-pool refreshes, where fresh pairs arrive)."""
-    import matplotlib
+    import matplotlib  # lazy: Agg is chosen when drawing; chosen at import, it would change a notebook's backend
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: after use("Agg")
 
     log = read_loss_csv(csv_path)
     step, loss = log["step"], log["loss"]

@@ -20,6 +20,7 @@ network from the box tracking of plmlib.infer).
 from __future__ import annotations
 
 import copy
+import csv
 import time
 from pathlib import Path
 
@@ -198,8 +199,6 @@ def finetune_with_fit(config: FinetuneConfig, eval_frames: list[int] | tuple[int
     """What ``plm train finetune`` does: :func:`finetune` on the config's sequence, with J of ``eval_frames``
     (:func:`first_frame_fit`) before and after, written to ``OUT/fit.csv``. Returns the sequence's name and those
     rows (sequence, frame, J_before, J_after)."""
-    import csv
-
     sequence = pick_sequence(config)
     bad = [f for f in eval_frames if not 0 <= f < len(sequence)]
     if bad:

@@ -35,7 +35,7 @@ from plmlib.model import PLMNet, build_model, default_device, load_checkpoint, s
 from plmlib.model.release import resolve_network
 from plmlib.model.warm_start import warm_start
 
-from .checkpointing import LossLog, find_resume, load_training_checkpoint, save_training_checkpoint
+from .checkpointing import LossLog, find_resume, load_training_checkpoint, plot_loss, save_training_checkpoint
 from .config import CacheConfig, ModelChoice, OptimConfig, PretrainConfig, pretrain_profile
 from .feature_pool import FeaturePool, cached_taps, encoder_is_frozen
 from .pairs import PairDataset, collate, load_sequences
@@ -359,8 +359,6 @@ def pretrain_with_curve(config: PretrainConfig, plot: str | Path | None = None) 
     """What ``plm train pretrain`` does: :func:`pretrain`, then (main process only) the loss curve drawn from
     ``OUT/loss.csv`` into ``plot`` (default ``OUT/loss.png``), the feature-pool refreshes marked. Returns the
     curve's path, or None where none was drawn (another process of a distributed run, or no loss.csv)."""
-    from .checkpointing import plot_loss
-
     net = pretrain(config)
     out = Path(config.run.out_dir)
     if int(os.environ.get("RANK", "0")) != 0 or not (out / "loss.csv").is_file():
