@@ -36,9 +36,9 @@ def stages_figure(trace: dict, query: torch.Tensor, query_mask: torch.Tensor, se
     item 0). With ``truth`` (the search crop's S x S ground truth) and ``level``, the last panel below is the
     probability thresholded at ``level`` over the search crop, in the course's error colours (``plmlib.io``: found
     green, false alarm red, missed blue)."""
-    taps = list(trace["search_features"])
+    taps = list(trace["search_compressed"])  # the tapped layers (the features also hold the decoder's skips)
     columns = 3 + len(taps)
-    figure, axes = plt.subplots(2, columns, figsize=(2.4 * columns, 5.2), squeeze=False)
+    figure, axes = plt.subplots(2, columns, figsize=(2.4 * columns, 5.6), squeeze=False, layout="constrained")
     axes[0, 0].imshow(_image(query[0] * query_mask[0]))
     axes[0, 0].set_title("query (masked)", fontsize=9)
     axes[1, 0].imshow(_image(search[0]))
@@ -73,7 +73,6 @@ def stages_figure(trace: dict, query: torch.Tensor, query_mask: torch.Tensor, se
         ax.set_yticks([])
     if title:
         figure.suptitle(title, fontsize=10)
-    figure.tight_layout()
     return figure
 
 
