@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -83,7 +84,7 @@ def frame_strip(
             if r == 0:
                 axes[r, c].set_title(titles[c] if titles else f"frame {index}", fontsize=9)
             if c == 0 and label:
-                axes[r, c].set_ylabel(label, fontsize=9)
+                axes[r, c].set_ylabel("\n".join(textwrap.wrap(label, 14)), fontsize=9)  # a long label on lines
     if title:
         figure.suptitle(title, fontsize=10)
     if truth is not None:
