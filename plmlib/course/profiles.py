@@ -109,15 +109,15 @@ _SMOKE_BUDGETS = Budgets(
     transfer_video="synthetic-translate", transfer_frames=None, transfer_iterations=20, transfer_lr=1e-3,
     pretrain_pool=None)
 _CLASSROOM_BUDGETS = replace(
-    _SMOKE_BUDGETS, finetune_iterations=20, fresh_finetune_iterations=150, finetune_pool=128,
-    plm_checkpoint="shipped", pretrain_profile="classroom", pretrain_iterations=200,
+    _SMOKE_BUDGETS, finetune_iterations=20, fresh_finetune_iterations=100, finetune_pool=128,
+    plm_checkpoint="shipped", pretrain_profile="classroom", pretrain_iterations=120,
     ablation_videos=("car-shadow",), ablation_frames=30, ablation_iterations=60, benchmark_sequences=None,
     transfer_video="car-shadow", transfer_frames=30, transfer_iterations=60, transfer_lr=1e-4,
-    pretrain_pool=256)
+    pretrain_pool=128)
 _PAPER_BUDGETS = replace(
     _CLASSROOM_BUDGETS, finetune_iterations=None, ablation_videos=None, ablation_frames=None,
     ablation_iterations=150, transfer_frames=None, transfer_iterations=100,
-    pretrain_pool=256)
+    pretrain_pool=128)
 
 _CLASSROOM = Profile(
     name="classroom",
