@@ -84,7 +84,7 @@ def memory_figure(rows: list[dict], optimizer: str = "sgd"):
     labels = [f"{r['preset']}\nbatch {r['batch']}" for r in rows]
     values = [r["measured_gb"] if r["measured_gb"] != "" else r["computed_gb"] for r in rows]
     colours = ["tab:blue" if r["measured_gb"] != "" else "tab:orange" for r in rows]
-    figure, ax = plt.subplots(figsize=(1.2 * len(rows) + 2, 4))
+    figure, ax = plt.subplots(figsize=(1.2 * len(rows) + 3, 4.8))
     ax.bar(range(len(rows)), values, color=colours)
     ax.set_yscale("log")
     ax.set_xticks(range(len(rows)), labels, fontsize=8)
@@ -93,7 +93,8 @@ def memory_figure(rows: list[dict], optimizer: str = "sgd"):
     ax.axhline(12, color="tab:red", linestyle="--", linewidth=1, label="paper: more than 12 GB (no compressor, batch 1)")
     handles, _ = ax.get_legend_handles_labels()
     handles += [Patch(color="tab:blue", label="measured here (CPU)"), Patch(color="tab:orange", label="computed")]
-    ax.legend(handles=handles, fontsize=8, loc="upper left")
+    ax.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
+              frameon=False)  # below the bars, never over them
     ticks = [t for t in (1, 2, 4, 8, 16, 32, 64, 128) if min(values) / 2 <= t <= max(values) * 2]
     ax.set_yticks(ticks, [str(t) for t in ticks])
     ax.minorticks_off()
