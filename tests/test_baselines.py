@@ -154,7 +154,7 @@ def test_colour_model_prefers_the_label_of_a_colour():
 
 @pytest.fixture
 def fake_results(tmp_path):
-    for k, method in enumerate(("flow", "superpixel", "bvs")):
+    for k, method in enumerate(("flow", "superpixel", "bvs", "plm")):  # the drift figure's ours (DRIFT_OURS)
         folder = tmp_path / method
         folder.mkdir()
         frames = "\n".join(f"drift-chicane,{i:05d},{0.9 - 0.01 * i * (k + 1):.3f},0.5" for i in range(1, 51))
@@ -168,7 +168,8 @@ def test_drift_figure_draws_ours_and_the_published_curves(fake_results, tmp_path
 
     figure = drift_figure("drift-chicane", results=fake_results)
     labels = [line.get_label() for line in figure.axes[0].get_lines()]
-    assert len(labels) == 6 and labels[0].startswith("ours: optical flow") and labels[3].startswith("published: BVS")
+    assert len(labels) == 7 and labels[0].startswith("ours: optical flow") and labels[3].startswith("ours: PLM")
+    assert labels[4].startswith("published: BVS")
     assert save_drift_figure("drift-chicane", out=tmp_path / "d.png", results=fake_results).stat().st_size > 10_000
 
 

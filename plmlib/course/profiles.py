@@ -57,6 +57,7 @@ class Budgets:
       benchmark_sequences       07's small benchmark: how many of the profile's sequences (None: all)
       transfer_video, transfer_frames, transfer_iterations, transfer_lr   09's video, frames used (None: all),
                                 fine-tuning steps and learning rate
+      pretrain_pool             pairs in the feature pool of 04's pre-training on DAVIS (None: the training profile's)
     """
 
     finetune_iterations: int | None
@@ -73,6 +74,7 @@ class Budgets:
     transfer_frames: int | None
     transfer_iterations: int
     transfer_lr: float
+    pretrain_pool: int | None
 
 
 @dataclass(frozen=True)
@@ -104,15 +106,18 @@ _SMOKE_BUDGETS = Budgets(
     pretrain_profile="smoke", pretrain_iterations=None,
     ablation_videos=("occlusion",), ablation_frames=24, ablation_iterations=20,
     benchmark_sequences=3,
-    transfer_video="synthetic-translate", transfer_frames=None, transfer_iterations=20, transfer_lr=1e-3)
+    transfer_video="synthetic-translate", transfer_frames=None, transfer_iterations=20, transfer_lr=1e-3,
+    pretrain_pool=None)
 _CLASSROOM_BUDGETS = replace(
-    _SMOKE_BUDGETS, finetune_iterations=20, fresh_finetune_iterations=150, finetune_pool=128,
-    plm_checkpoint="shipped", pretrain_profile="classroom", pretrain_iterations=200,
+    _SMOKE_BUDGETS, finetune_iterations=20, fresh_finetune_iterations=100, finetune_pool=128,
+    plm_checkpoint="shipped", pretrain_profile="classroom", pretrain_iterations=120,
     ablation_videos=("car-shadow",), ablation_frames=30, ablation_iterations=60, benchmark_sequences=None,
-    transfer_video="car-shadow", transfer_frames=30, transfer_iterations=60, transfer_lr=1e-4)
+    transfer_video="car-shadow", transfer_frames=30, transfer_iterations=60, transfer_lr=1e-4,
+    pretrain_pool=128)
 _PAPER_BUDGETS = replace(
     _CLASSROOM_BUDGETS, finetune_iterations=None, ablation_videos=None, ablation_frames=None,
-    ablation_iterations=150, transfer_frames=None, transfer_iterations=100)
+    ablation_iterations=150, transfer_frames=None, transfer_iterations=100,
+    pretrain_pool=128)
 
 _CLASSROOM = Profile(
     name="classroom",

@@ -21,12 +21,14 @@ from plmlib.io.masks import (
     read_mask,
     write_mask,
 )
-from plmlib.io.overlay import overlay_mask, write_overlay_video
+from plmlib.io.overlay import ERROR_COLOURS, ERROR_LABELS, error_overlay, overlay_mask, write_overlay_video
 
 __all__ = [
     "IMAGE_EXTENSIONS",
     "VIDEO_EXTENSIONS",
     "DAVIS_PALETTE",
+    "ERROR_COLOURS",
+    "ERROR_LABELS",
     "FrameError",
     "FrameFolder",
     "MaskError",
@@ -35,6 +37,7 @@ __all__ = [
     "atomic_write",
     "check_writable_folder",
     "check_mask_size",
+    "error_overlay",
     "file_digest",
     "ids_from_array",
     "list_images",

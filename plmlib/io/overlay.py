@@ -14,6 +14,11 @@ from plmlib.core.files import atomic_write
 from plmlib.core.masks import check_mask_size
 from plmlib.io.masks import DAVIS_PALETTE
 
+# A mask against the ground truth (ours, the course's one colouring): found object green, false alarm red, missed
+# object blue. Notebook 01's J picture, the course's frame strips and the widget's "error" overlay all use it.
+ERROR_COLOURS = {"true_positive": (40, 200, 40), "false_positive": (230, 30, 30), "missed": (40, 90, 255)}
+ERROR_LABELS = {"true_positive": "found", "false_positive": "false alarm", "missed": "missed"}
+
 
 def overlay_mask(frame: np.ndarray, mask: np.ndarray, alpha: float = 0.5, contour: bool = True) -> np.ndarray:
     """Blend each object's DAVIS colour over an RGB frame; optionally draw its contour in white."""
@@ -29,6 +34,18 @@ def overlay_mask(frame: np.ndarray, mask: np.ndarray, alpha: float = 0.5, contou
             contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
             cv2.drawContours(out, contours, -1, (255, 255, 255), 1)
     return out
+
+
+def error_overlay(frame: np.ndarray, mask: np.ndarray, truth: np.ndarray, alpha: float = 0.5) -> np.ndarray:
+    """The frame with ``mask`` judged against ``truth`` (:data:`ERROR_COLOURS` blended in at ``alpha``): found object
+    green, false alarm red, missed object blue; the rest of the frame as it is."""
+    check_mask_size(mask, frame.shape[:2], "overlay")
+    check_mask_size(truth, frame.shape[:2], "overlay")
+    pred, gt = np.asarray(mask) > 0, np.asarray(truth) > 0
+    out = frame.astype(np.float32)
+    for name, where in (("true_positive", pred & gt), ("false_positive", pred & ~gt), ("missed", ~pred & gt)):
+        out[where] = (1 - alpha) * out[where] + alpha * np.asarray(ERROR_COLOURS[name], np.float32)
+    return np.clip(out, 0, 255).astype(np.uint8)
 
 
 def write_overlay_video(

@@ -10,7 +10,7 @@ BVS and JMP drift into the background). Two products, both read from results:
 - :func:`comparison_table`: per-sequence J and F of our baselines beside the paper's table (HVS, NLC, JMP,
   SEA, BVS, PLM, PLM_P, two decimals as printed) and the leaderboard's BVS (three decimals).
 
-    plm figures drift     # figures/02_davis_drift_{drift-chicane,bmx-trees}.png (notebook 02 draws them too) and
+    plm figures drift     # our baselines and PLM: figures/02_davis_drift_{drift-chicane,bmx-trees}.png (notebook 02 draws them too) and
                           # results/davis2016_val/baselines_vs_published.csv  (save_drift_outputs)
 """
 
@@ -27,6 +27,7 @@ from plmlib.published import leaderboard_per_frame, paper_table
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "results" / "davis2016_val"
 OURS = tuple(m.name for m in METHODS.values() if m.family == "traditional")  # flow, superpixel, bvs
+DRIFT_OURS = (*OURS, "plm")  # the drift figure's solid lines: our baselines and our PLM
 PUBLISHED = ("bvs", "jmp", "plm")  # the paper's strongest baselines, and the paper's own entry (PLM_P)
 # the leaderboard entries whose label is not our method's of that name (ours: plmlib.core.methods.label)
 PUBLISHED_NAMES = {"jmp": "JMP", "plm": "PLM (PLM_P)"}
@@ -54,12 +55,13 @@ def published_per_frame(method: str, sequence: str) -> pd.DataFrame:
 def drift_figure(
     sequence: str,
     results: str | Path = RESULTS,
-    ours: tuple[str, ...] = OURS,
+    ours: tuple[str, ...] = DRIFT_OURS,
     published: tuple[str, ...] = PUBLISHED,
     title: str = "Drift on DAVIS 2016",
 ) -> Figure:
-    """J per frame on ``sequence``: our methods as solid lines, published ones dashed; mean J in the legend."""
-    figure = Figure(figsize=(8, 4.2), layout="constrained")
+    """J per frame on ``sequence``: our methods as solid lines, published ones dashed; mean J in the legend, which
+    sits beside the axes (never over a curve)."""
+    figure = Figure(figsize=(10.5, 4.2), layout="constrained")
     axes = figure.add_subplot()
     colours = {"flow": "tab:blue", "superpixel": "tab:green", "bvs": "tab:red", "plm": "tab:orange",
                "plm_p": "tab:brown", "plm_u": "tab:olive", "plm_grabcut": "tab:purple"}
@@ -75,7 +77,7 @@ def drift_figure(
                         f"(mean {curve['J'].mean():.2f})")
     axes.set(xlabel="frame", ylabel="J (region IoU)", ylim=(0, 1.02), title=f"{title} {sequence}")
     axes.grid(alpha=0.3)
-    axes.legend(fontsize=8, loc="lower left")
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return figure
 
 

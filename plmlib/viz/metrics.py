@@ -6,6 +6,7 @@ import cv2
 import matplotlib.pyplot as plt
 import numpy as np
 
+from plmlib.io import ERROR_COLOURS
 from plmlib.metrics import boundary_tolerance, contour_accuracy, region_similarity, seg2bmap
 
 
@@ -30,12 +31,13 @@ def perturb(mask: np.ndarray, kind: str, amount: int = 5) -> np.ndarray:
 
 
 def region_picture(gt: np.ndarray, pred: np.ndarray) -> np.ndarray:
-    """RGB picture of J: green = both (intersection), red = predicted only, blue = missed."""
+    """RGB picture of J on white, in the course's error colours (``plmlib.io.ERROR_COLOURS``): green = both
+    (intersection, found), red = predicted only (false alarm), blue = missed."""
     gt, pred = np.asarray(gt) > 0, np.asarray(pred) > 0
     picture = np.full((*gt.shape, 3), 255, np.uint8)
-    picture[gt & pred] = (60, 170, 60)
-    picture[pred & ~gt] = (220, 50, 50)
-    picture[gt & ~pred] = (50, 90, 220)
+    picture[gt & pred] = ERROR_COLOURS["true_positive"]
+    picture[pred & ~gt] = ERROR_COLOURS["false_positive"]
+    picture[gt & ~pred] = ERROR_COLOURS["missed"]
     return picture
 
 

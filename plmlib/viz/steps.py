@@ -145,9 +145,9 @@ def j_per_frame_figure(curves: Mapping[str, Sequence[float]], title: str = "", s
     """J (region IoU) against frame index, one line per method, its mean in the legend.
 
     ``curves`` maps a label to per-frame J from frame 0; frames before ``first`` are drawn but left out of the
-    mean (frame 0 is the given mask).
+    mean (frame 0 is the given mask). The legend sits right of the axes, never over a curve.
     """
-    figure, axes = plt.subplots(figsize=(7.5, 3.6))
+    figure, axes = plt.subplots(figsize=(9.5, 3.6))
     for label, values in curves.items():
         values = np.asarray(values, dtype=float)
         style = (styles or {}).get(label, "-")
@@ -155,6 +155,6 @@ def j_per_frame_figure(curves: Mapping[str, Sequence[float]], title: str = "", s
                   label=f"{label} (mean {values[first:].mean():.2f})")
     axes.set(xlabel="frame", ylabel="J (region IoU)", ylim=(-0.02, 1.02), title=title)
     axes.grid(alpha=0.3)
-    axes.legend(fontsize=8, loc="lower left")
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # beside the curves
     figure.tight_layout()
     return figure

@@ -69,7 +69,7 @@ def loss_figure(runs: Mapping[str, str | os.PathLike | Mapping[str, np.ndarray]]
     axes.set_yscale("log")
     axes.set(xlabel="step", ylabel="pixel cross-entropy", title=title)
     axes.grid(alpha=0.3, which="both")
-    axes.legend(fontsize=8)
+    axes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)  # below the axes
     figure.tight_layout()
     return figure
 
@@ -91,8 +91,9 @@ def fit_figure(table: pd.DataFrame, before: str = "J_before", after: str = "J_af
         a.set(xlabel="frame", title=name, ylim=(0, 1))
         a.grid(alpha=0.3, axis="y")
     axes[0, 0].set_ylabel("J (region IoU)")
-    axes[0, 0].legend(fontsize=8, loc="lower left")
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    figure.legend(handles, names, loc="lower center", ncol=2, fontsize=8, frameon=False)  # below the bars
     if title:
         figure.suptitle(title, fontsize=10)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.08, 1, 1))
     return figure

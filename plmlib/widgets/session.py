@@ -31,14 +31,12 @@ import numpy as np
 
 from plmlib.core.methods import DEFAULT_METHOD, METHODS, create_segmenter
 from plmlib.core.segmenter import VideoSegmenter
-from plmlib.io import (FrameError, MaskError, atomic_folder, check_mask_size, overlay_mask, read_mask, write_mask,
-                       write_overlay_video)
+from plmlib.io import (ERROR_COLOURS, FrameError, MaskError, atomic_folder, check_mask_size, error_overlay,
+                       overlay_mask, read_mask, write_mask, write_overlay_video)
 from plmlib.io.masks import DAVIS_PALETTE
 from plmlib.metrics.region import region_similarity
 
 OVERLAY_MODES = ("fill", "contour", "error")
-# Error colours against the ground truth (ours): found object green, false alarm red, missed object blue.
-ERROR_COLOURS = {"true_positive": (40, 200, 40), "false_positive": (230, 30, 30), "missed": (40, 90, 255)}
 MAX_UNDO = 50  # our choice: enough for a drawing session, bounded memory
 
 
@@ -294,12 +292,7 @@ class PropagationSession:
         gt = self.gt(index)
         if gt is None:
             raise MaskError(f"frame {index} has no ground truth: error colours need one (use 'fill' or 'contour')")
-        pred, truth = mask > 0, gt > 0
-        out = frame.astype(np.float32)
-        for name, where in (("true_positive", pred & truth), ("false_positive", pred & ~truth),
-                            ("missed", ~pred & truth)):
-            out[where] = (1 - opacity) * out[where] + opacity * np.asarray(ERROR_COLOURS[name], np.float32)
-        return np.clip(out, 0, 255).astype(np.uint8)
+        return error_overlay(frame, mask, gt, opacity)  # ERROR_COLOURS
 
     def status(self) -> str:
         """One line: how many frames have a mask, and the mean J when ground truth exists."""
