@@ -31,7 +31,6 @@ from pathlib import Path
 from plmlib.core.seeding import seed_everything
 from plmlib.data.roots import environment_root
 from plmlib.data.synthetic import DEFAULT_SIZE, SCENARIOS
-from plmlib.train.config import PROFILE_NAMES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 THREADS_ENV = "PLM_NUM_THREADS"  # torch CPU threads of a notebook run (unset: torch's default)
