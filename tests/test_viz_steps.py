@@ -54,10 +54,15 @@ def test_step_figures_draw(scene):
     figures = [windows_figure(frame, windows, tracker.box, previous_mask=mask),
                responses_figure(trace, query=frame[:32, :32]), responses_figure(trace),
                stacking_figure(frame, trace, truth=mask),
-               j_per_frame_figure({"a": [1.0, 0.5, 0.25], "b": [1.0, 0.9, 0.8]}, title="t")]
-    assert len(figures[3].axes) == len(windows) + 3  # restored maps, stacked, filtered, mask
+               j_per_frame_figure({"a": [1.0, 0.5, 0.25], "b": [1.0, 0.9, 0.8]}, title="t"),
+               j_per_frame_figure({"a": [1.0, 0.5, 0.25]}, means={"a": 0.5})]
+    assert len(figures[3].axes) == len(windows) + 4  # restored maps, stacked, filtered, mask, colour bar
+    mask_panel = figures[3].axes[len(windows) + 2]
+    assert mask_panel.get_title() == f"(h) threshold {trace['level']:g} vs truth"
+    assert [t.get_text() for t in mask_panel.get_legend().get_texts()] == ["found", "false alarm", "missed"]
     legend = [t.get_text() for t in figures[4].axes[0].get_legend().get_texts()]
     assert legend == ["a (mean 0.38)", "b (mean 0.85)"]  # frame 0 left out of the mean
+    assert figures[5].axes[0].get_legend().get_texts()[0].get_text() == "a (mean 0.50)"  # the caller's mean
     for figure in figures:
         plt.close(figure)
 

@@ -29,14 +29,39 @@ def perturb(mask: np.ndarray, kind: str, amount: int = 5) -> np.ndarray:
     raise ValueError(f"unknown perturbation {kind!r} (erode, dilate, shift, empty)")
 
 
+# The colours of a mask against the truth, in every figure of the course (notebook 01's J picture, the widget's
+# "error" overlay, the step-by-step and strip figures): found (both), false alarm (predicted only), missed.
+REGION_COLOURS = {"found": (60, 170, 60), "false alarm": (220, 50, 50), "missed": (50, 90, 220)}
+
+
+def _regions(gt: np.ndarray, pred: np.ndarray) -> dict[str, np.ndarray]:
+    gt, pred = np.asarray(gt) > 0, np.asarray(pred) > 0
+    return {"found": gt & pred, "false alarm": pred & ~gt, "missed": gt & ~pred}
+
+
 def region_picture(gt: np.ndarray, pred: np.ndarray) -> np.ndarray:
     """RGB picture of J: green = both (intersection), red = predicted only, blue = missed."""
-    gt, pred = np.asarray(gt) > 0, np.asarray(pred) > 0
-    picture = np.full((*gt.shape, 3), 255, np.uint8)
-    picture[gt & pred] = (60, 170, 60)
-    picture[pred & ~gt] = (220, 50, 50)
-    picture[gt & ~pred] = (50, 90, 220)
+    regions = _regions(gt, pred)
+    picture = np.full((*regions["found"].shape, 3), 255, np.uint8)
+    for name, pixels in regions.items():
+        picture[pixels] = REGION_COLOURS[name]
     return picture
+
+
+def region_overlay(frame: np.ndarray, gt: np.ndarray, pred: np.ndarray, alpha: float = 0.55) -> np.ndarray:
+    """``region_picture``'s colours blended over an RGB frame: found green, false alarm red, missed blue."""
+    out = np.asarray(frame).astype(np.float32).copy()
+    for name, pixels in _regions(gt, pred).items():
+        out[pixels] = (1 - alpha) * out[pixels] + alpha * np.asarray(REGION_COLOURS[name], np.float32)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def region_legend(axes, **options) -> None:
+    """A legend of the three colours of ``region_picture`` / ``region_overlay`` on ``axes``."""
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=np.asarray(colour) / 255, label=name) for name, colour in REGION_COLOURS.items()]
+    axes.legend(handles=handles, **{"fontsize": 8, **options})
 
 
 def boundary_picture(gt: np.ndarray, pred: np.ndarray) -> np.ndarray:
