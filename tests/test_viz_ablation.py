@@ -31,7 +31,7 @@ def test_per_video_figure_counts_the_videos_above_the_reference():
                                    labels={"plm": "PLM", "plm_u": "PLM_U", "plm_p": "PLM_P"})
     ticks = [t.get_text() for t in figure.axes[0].get_xticklabels()]
     assert ticks == ["PLM_U\nabove PLM on\n1 of 2", "PLM_P\nabove PLM on\n1 of 2"]  # b's PLM_P ties: not above
-    assert figure.axes[1].get_title() == "other (1 videos)" and "minus PLM" in figure.axes[0].get_ylabel()
+    assert figure.axes[1].get_title() == "other (1 video)" and "minus PLM" in figure.axes[0].get_ylabel()
     plt.close(figure)
 
 

@@ -53,7 +53,8 @@ class Budgets:
                                 pre-training, 20k steps on a GPU, is ``plm train pretrain --profile paper``)
       pretrain_iterations       04's pre-training steps on DAVIS (None: the training profile's own)
       ablation_videos           06's videos (None: the profile's sequences); ablation_frames: frames used per
-                                video (None: all); ablation_iterations: fine-tuning steps per variant and video
+                                video (None: all); ablation_iterations: first-frame fine-tuning steps of the shipped
+                                network per video, shared by PLM, PLM_U and PLM_P (None: its own budget)
       benchmark_sequences       07's small benchmark: how many of the profile's sequences (None: all)
       transfer_video, transfer_frames, transfer_iterations, transfer_lr   09's video, frames used (None: all),
                                 fine-tuning steps and learning rate
@@ -67,7 +68,7 @@ class Budgets:
     pretrain_iterations: int | None
     ablation_videos: tuple[str, ...] | None
     ablation_frames: int | None
-    ablation_iterations: int
+    ablation_iterations: int | None
     benchmark_sequences: int | None
     transfer_video: str
     transfer_frames: int | None
@@ -102,17 +103,17 @@ class Profile:
 _SMOKE_BUDGETS = Budgets(
     finetune_iterations=5, fresh_finetune_iterations=60, finetune_pool=32, plm_checkpoint=None,
     pretrain_profile="smoke", pretrain_iterations=None,
-    ablation_videos=("occlusion",), ablation_frames=24, ablation_iterations=20,
+    ablation_videos=("occlusion",), ablation_frames=14, ablation_iterations=5,
     benchmark_sequences=3,
     transfer_video="synthetic-translate", transfer_frames=None, transfer_iterations=20, transfer_lr=1e-3)
 _CLASSROOM_BUDGETS = replace(
     _SMOKE_BUDGETS, finetune_iterations=20, fresh_finetune_iterations=150, finetune_pool=128,
     plm_checkpoint="shipped", pretrain_profile="classroom", pretrain_iterations=200,
-    ablation_videos=("car-shadow",), ablation_frames=30, ablation_iterations=60, benchmark_sequences=None,
+    ablation_videos=("car-shadow", "blackswan"), ablation_frames=20, ablation_iterations=10, benchmark_sequences=None,
     transfer_video="car-shadow", transfer_frames=30, transfer_iterations=60, transfer_lr=1e-4)
 _PAPER_BUDGETS = replace(
     _CLASSROOM_BUDGETS, finetune_iterations=None, ablation_videos=None, ablation_frames=None,
-    ablation_iterations=150, transfer_frames=None, transfer_iterations=100)
+    ablation_iterations=None, transfer_frames=None, transfer_iterations=100)
 
 _CLASSROOM = Profile(
     name="classroom",

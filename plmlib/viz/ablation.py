@@ -37,11 +37,12 @@ def per_video_differences(sources: Mapping[str, pd.DataFrame], measure: str = "J
     videos the variant is above the reference. ``labels``: display names of the variants."""
     labels = dict(labels or {})
     name = labels.get(reference, reference)
-    figure, axes = plt.subplots(1, len(sources), figsize=(3.6 * len(sources) + 0.8, 3.6), squeeze=False,
-                                sharey=True)
+    tables = {source: differences(table, measure, reference) for source, table in sources.items()}
+    widths = [1.3 * len(diff.columns) + 1.0 for diff in tables.values()]
+    figure, axes = plt.subplots(1, len(sources), figsize=(sum(widths) + 1.0, 3.8), squeeze=False, sharey=True,
+                                gridspec_kw={"width_ratios": widths})
     rng = np.random.default_rng(0)  # horizontal jitter of the dots only
-    for axis, (source, table) in zip(axes[0], sources.items()):
-        diff = differences(table, measure, reference)
+    for axis, (source, diff) in zip(axes[0], tables.items()):
         for k, variant in enumerate(diff.columns):
             values = diff[variant].dropna().to_numpy()
             axis.bar(k, values.mean(), 0.6, color="0.85", edgecolor="0.5", zorder=1)
@@ -50,7 +51,7 @@ def per_video_differences(sources: Mapping[str, pd.DataFrame], measure: str = "J
                  for v in diff.columns]
         axis.set_xticks(range(len(diff.columns)), ticks, fontsize=8)
         axis.axhline(0.0, color="black", lw=0.8)
-        axis.set_title(f"{source} ({len(diff)} videos)", fontsize=9)
+        axis.set_title(f"{source} ({len(diff)} video{'' if len(diff) == 1 else 's'})", fontsize=9)
         axis.grid(axis="y", alpha=0.3)
     axes[0, 0].set_ylabel(f"{measure} minus {name}'s {measure}\n(dots: videos; bars: mean)")
     figure.suptitle(title or f"Each variant against {name}, video by video", fontsize=10)
