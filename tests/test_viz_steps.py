@@ -80,3 +80,17 @@ def test_training_figures_draw(tmp_path):
     assert len(figures[0].axes) == 6 and len(figures[2].axes) == 2
     for figure in figures:
         plt.close(figure)
+
+
+def test_probe_figure_labels_rows_and_columns(scene):
+    from plmlib.viz.steps import probe_figure
+    from plmlib.widgets.matching import MatchingProbe
+
+    frame, mask, matcher, _ = scene
+    probe = MatchingProbe(frame, mask, matcher=matcher)
+    figure = probe_figure({"on the object": probe.probe(frame, 55, 30, 3), "background": probe.probe(frame, 5, 5, 3)})
+    assert [a.get_title() for a in figure.axes[:3]] == ["query (first frame, background suppressed)", "search window",
+                                                        "response over the window"]
+    assert figure.axes[3].get_ylabel() == "background\nframe 3, pixel (5, 5)"
+    assert figure.axes[-1].get_ylabel() == "foreground probability"  # the colour bar
+    plt.close(figure)

@@ -48,7 +48,9 @@ class Budgets:
       fresh_finetune_iterations fine-tuning steps of a network that learns the object from one frame only (a fresh
                                 ``small`` network in 05 under smoke; the pre-trained-only network of 04)
       finetune_pool             pairs in the fine-tuning feature pool of those runs (cache.pool_size)
-      plm_checkpoint            the network of notebook 05's walk-through: "shipped" or None (a fresh ``small``)
+      plm_checkpoint            the network of notebook 05's walk-through and 09's pre-trained network: "shipped"
+                                or None (05: a fresh ``small``; 09: a ``small`` one pre-trained for seconds on
+                                synthetic RGB videos)
       pretrain_profile          the plmlib.train profile notebook 04 pre-trains with (the ``paper`` profile's own
                                 pre-training, 20k steps on a GPU, is ``plm train pretrain --profile paper``)
       pretrain_iterations       04's pre-training steps on DAVIS (None: the training profile's own)

@@ -165,3 +165,26 @@ def j_per_frame_figure(curves: Mapping[str, Sequence[float]], title: str = "", s
     axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)  # beside the curves
     figure.tight_layout()
     return figure
+
+
+def probe_figure(probes: Mapping[str, object], title: str = "Pixel-level matching: the response of two windows"):
+    """The matching probe (``plmlib.widgets.matching.MatchingResponse``) as a figure: one row per probe (``probes``
+    maps a row label, e.g. ``"on the object"``, to a response), columns query, search window, response (foreground
+    probability over the search crop, with a colour bar)."""
+    figure, axes = plt.subplots(len(probes), 3, figsize=(7.6, 2.5 * len(probes) + 0.6), squeeze=False,
+                                layout="constrained")
+    image = None
+    for row, (label, probe) in zip(axes, probes.items()):
+        row[0].imshow(probe.query)
+        row[1].imshow(probe.search)
+        row[2].imshow(probe.search)
+        image = row[2].imshow(probe.response, vmin=0, vmax=1, cmap="magma", alpha=0.75)
+        for a in row:
+            _clean(a)
+        row[0].set_ylabel(f"{label}\nframe {probe.frame_index}, pixel {probe.point}", fontsize=8)
+    for a, name in zip(axes[0], ("query (first frame, background suppressed)", "search window",
+                                 "response over the window")):
+        a.set_title(name, fontsize=9)
+    figure.colorbar(image, ax=axes[:, 2].tolist(), shrink=0.8, label="foreground probability")
+    figure.suptitle(title, fontsize=10)
+    return figure
