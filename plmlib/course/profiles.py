@@ -60,6 +60,8 @@ class Budgets:
       benchmark_sequences       07's small benchmark: how many of the profile's sequences (None: all)
       transfer_video, transfer_frames, transfer_iterations, transfer_lr   09's video, frames used (None: all),
                                 fine-tuning steps and learning rate
+      ablation_pool             06: pairs in the shipped network's fine-tuning feature pool (cache.pool_size; None: its
+                                own). Encoding the pool is most of a short fine-tuning's time on a CPU
     """
 
     finetune_iterations: int | None
@@ -76,6 +78,7 @@ class Budgets:
     transfer_frames: int | None
     transfer_iterations: int
     transfer_lr: float
+    ablation_pool: int | None
 
 
 @dataclass(frozen=True)
@@ -107,15 +110,16 @@ _SMOKE_BUDGETS = Budgets(
     pretrain_profile="smoke", pretrain_iterations=None,
     ablation_videos=("occlusion",), ablation_frames=14, ablation_iterations=5,
     benchmark_sequences=3,
-    transfer_video="synthetic-translate", transfer_frames=None, transfer_iterations=20, transfer_lr=1e-3)
+    transfer_video="synthetic-translate", transfer_frames=None, transfer_iterations=20, transfer_lr=1e-3,
+    ablation_pool=16)
 _CLASSROOM_BUDGETS = replace(
     _SMOKE_BUDGETS, finetune_iterations=20, fresh_finetune_iterations=150, finetune_pool=128,
     plm_checkpoint="shipped", pretrain_profile="classroom", pretrain_iterations=200,
-    ablation_videos=("car-shadow", "blackswan"), ablation_frames=20, ablation_iterations=10, benchmark_sequences=None,
-    transfer_video="car-shadow", transfer_frames=30, transfer_iterations=60, transfer_lr=1e-4)
+    ablation_videos=("car-shadow", "blackswan"), ablation_frames=16, ablation_iterations=10, benchmark_sequences=None,
+    transfer_video="car-shadow", transfer_frames=30, transfer_iterations=60, transfer_lr=1e-4, ablation_pool=16)
 _PAPER_BUDGETS = replace(
     _CLASSROOM_BUDGETS, finetune_iterations=None, ablation_videos=None, ablation_frames=None,
-    ablation_iterations=None, transfer_frames=None, transfer_iterations=100)
+    ablation_iterations=None, transfer_frames=None, transfer_iterations=100, ablation_pool=None)
 
 _CLASSROOM = Profile(
     name="classroom",
