@@ -115,11 +115,12 @@ _SMOKE_BUDGETS = Budgets(
 _CLASSROOM_BUDGETS = replace(
     _SMOKE_BUDGETS, finetune_iterations=20, fresh_finetune_iterations=150, finetune_pool=128,
     plm_checkpoint="shipped", pretrain_profile="classroom", pretrain_iterations=200,
-    ablation_videos=("car-shadow", "blackswan"), ablation_frames=16, ablation_iterations=10, benchmark_sequences=None,
+    ablation_videos=("car-shadow", "blackswan"), ablation_frames=16, ablation_iterations=10, benchmark_sequences=3,
     transfer_video="car-shadow", transfer_frames=30, transfer_iterations=60, transfer_lr=1e-4, ablation_pool=16)
 _PAPER_BUDGETS = replace(
     _CLASSROOM_BUDGETS, finetune_iterations=None, ablation_videos=None, ablation_frames=None,
-    ablation_iterations=None, transfer_frames=None, transfer_iterations=100, ablation_pool=None)
+    ablation_iterations=None, benchmark_sequences=None, transfer_frames=None, transfer_iterations=100,
+    ablation_pool=None)
 
 _CLASSROOM = Profile(
     name="classroom",
