@@ -54,10 +54,15 @@ def test_step_figures_draw(scene):
     figures = [windows_figure(frame, windows, tracker.box, previous_mask=mask),
                responses_figure(trace, query=frame[:32, :32]), responses_figure(trace),
                stacking_figure(frame, trace, truth=mask),
-               j_per_frame_figure({"a": [1.0, 0.5, 0.25], "b": [1.0, 0.9, 0.8]}, title="t")]
-    assert len(figures[3].axes) == len(windows) + 3  # restored maps, stacked, filtered, mask
+               j_per_frame_figure({"a": [1.0, 0.5, 0.25], "b": [1.0, 0.9, 0.8]}, title="t"),
+               j_per_frame_figure({"a": [1.0, 0.5, 0.25]}, means={"a": 0.5})]
+    assert len(figures[3].axes) == len(windows) + 4  # restored maps, stacked, filtered, mask, colour bar
+    mask_panel = figures[3].axes[len(windows) + 2]
+    assert mask_panel.get_title() == f"(h) threshold {trace['level']:g} vs truth"
+    assert [t.get_text() for t in mask_panel.get_legend().get_texts()] == ["found", "false alarm", "missed"]
     legend = [t.get_text() for t in figures[4].axes[0].get_legend().get_texts()]
     assert legend == ["a (mean 0.38)", "b (mean 0.85)"]  # frame 0 left out of the mean
+    assert figures[5].axes[0].get_legend().get_texts()[0].get_text() == "a (mean 0.50)"  # the caller's mean
     for figure in figures:
         plt.close(figure)
 
@@ -75,3 +80,17 @@ def test_training_figures_draw(tmp_path):
     assert len(figures[0].axes) == 6 and len(figures[2].axes) == 2
     for figure in figures:
         plt.close(figure)
+
+
+def test_probe_figure_labels_rows_and_columns(scene):
+    from plmlib.viz.steps import probe_figure
+    from plmlib.widgets.matching import MatchingProbe
+
+    frame, mask, matcher, _ = scene
+    probe = MatchingProbe(frame, mask, matcher=matcher)
+    figure = probe_figure({"on the object": probe.probe(frame, 55, 30, 3), "background": probe.probe(frame, 5, 5, 3)})
+    assert [a.get_title() for a in figure.axes[:3]] == ["query (first frame, background suppressed)", "search window",
+                                                        "response over the window"]
+    assert figure.axes[3].get_ylabel() == "background\nframe 3, pixel (5, 5)"
+    assert figure.axes[-1].get_ylabel() == "foreground probability"  # the colour bar
+    plt.close(figure)

@@ -47,16 +47,21 @@ class Budgets:
       fresh_finetune_iterations fine-tuning steps of a network that learns the object from one frame only (a fresh
                                 ``small`` network in 05 under smoke; the pre-trained-only network of 04)
       finetune_pool             pairs in the fine-tuning feature pool of those runs (cache.pool_size)
-      plm_checkpoint            the network of notebook 05's walk-through: "shipped" or None (a fresh ``small``)
+      plm_checkpoint            the network of notebook 05's walk-through and 09's pre-trained network: "shipped"
+                                or None (05: a fresh ``small``; 09: a ``small`` one pre-trained for seconds on
+                                synthetic RGB videos)
       pretrain_profile          the plmlib.train profile notebook 04 pre-trains with (the ``paper`` profile's own
                                 pre-training, 20k steps on a GPU, is ``plm train pretrain --profile paper``)
       pretrain_iterations       04's pre-training steps on DAVIS (None: the training profile's own)
       ablation_videos           06's videos (None: the profile's sequences); ablation_frames: frames used per
-                                video (None: all); ablation_iterations: fine-tuning steps per variant and video
+                                video (None: all); ablation_iterations: first-frame fine-tuning steps of the shipped
+                                network per video, shared by PLM, PLM_U and PLM_P (None: its own budget)
       benchmark_sequences       07's small benchmark: how many of the profile's sequences (None: all)
       transfer_video, transfer_frames, transfer_iterations, transfer_lr   09's video, frames used (None: all),
                                 fine-tuning steps and learning rate
       pretrain_pool             pairs in the feature pool of 04's pre-training on DAVIS (None: the training profile's)
+      ablation_pool             06: pairs in the shipped network's fine-tuning feature pool (cache.pool_size; None: its
+                                own). Encoding the pool is most of a short fine-tuning's time on a CPU
     """
 
     finetune_iterations: int | None
@@ -67,13 +72,14 @@ class Budgets:
     pretrain_iterations: int | None
     ablation_videos: tuple[str, ...] | None
     ablation_frames: int | None
-    ablation_iterations: int
+    ablation_iterations: int | None
     benchmark_sequences: int | None
     transfer_video: str
     transfer_frames: int | None
     transfer_iterations: int
     transfer_lr: float
     pretrain_pool: int | None
+    ablation_pool: int | None
 
 
 @dataclass(frozen=True)
@@ -103,20 +109,20 @@ class Profile:
 _SMOKE_BUDGETS = Budgets(
     finetune_iterations=5, fresh_finetune_iterations=60, finetune_pool=32, plm_checkpoint=None,
     pretrain_profile="smoke", pretrain_iterations=None,
-    ablation_videos=("occlusion",), ablation_frames=24, ablation_iterations=20,
+    ablation_videos=("occlusion",), ablation_frames=14, ablation_iterations=5,
     benchmark_sequences=3,
     transfer_video="synthetic-translate", transfer_frames=None, transfer_iterations=20, transfer_lr=1e-3,
-    pretrain_pool=None)
+    pretrain_pool=None, ablation_pool=16)
 _CLASSROOM_BUDGETS = replace(
     _SMOKE_BUDGETS, finetune_iterations=20, fresh_finetune_iterations=100, finetune_pool=128,
     plm_checkpoint="shipped", pretrain_profile="classroom", pretrain_iterations=120,
-    ablation_videos=("car-shadow",), ablation_frames=30, ablation_iterations=60, benchmark_sequences=None,
+    ablation_videos=("car-shadow", "blackswan"), ablation_frames=16, ablation_iterations=10, benchmark_sequences=3,
     transfer_video="car-shadow", transfer_frames=30, transfer_iterations=60, transfer_lr=1e-4,
-    pretrain_pool=128)
+    pretrain_pool=128, ablation_pool=16)
 _PAPER_BUDGETS = replace(
     _CLASSROOM_BUDGETS, finetune_iterations=None, ablation_videos=None, ablation_frames=None,
-    ablation_iterations=150, transfer_frames=None, transfer_iterations=100,
-    pretrain_pool=128)
+    ablation_iterations=None, benchmark_sequences=None, transfer_frames=None, transfer_iterations=100,
+    pretrain_pool=128, ablation_pool=None)
 
 _CLASSROOM = Profile(
     name="classroom",

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Patch
 
-from plmlib.io import ERROR_COLOURS, ERROR_LABELS, error_overlay, overlay_mask
+from plmlib.io import error_overlay, overlay_mask
+from plmlib.viz.metrics import error_legend_handles
 
 
 def zoom_window(masks: Sequence[np.ndarray | None], shape: tuple[int, int], margin: float = 0.3,
@@ -88,8 +88,7 @@ def frame_strip(
     if title:
         figure.suptitle(title, fontsize=10)
     if truth is not None:
-        handles = [Patch(color=np.asarray(ERROR_COLOURS[k]) / 255, label=ERROR_LABELS[k]) for k in ERROR_COLOURS]
-        figure.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
+        figure.legend(handles=error_legend_handles(), loc="lower center", ncol=3, fontsize=8, frameon=False)
         figure.tight_layout(rect=(0, extra / figure.get_figheight(), 1, 1))
     else:
         figure.tight_layout()

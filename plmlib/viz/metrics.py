@@ -6,7 +6,7 @@ import cv2
 import matplotlib.pyplot as plt
 import numpy as np
 
-from plmlib.io import ERROR_COLOURS
+from plmlib.io import ERROR_COLOURS, ERROR_LABELS
 from plmlib.metrics import boundary_tolerance, contour_accuracy, region_similarity, seg2bmap
 
 
@@ -39,6 +39,14 @@ def region_picture(gt: np.ndarray, pred: np.ndarray) -> np.ndarray:
     picture[pred & ~gt] = ERROR_COLOURS["false_positive"]
     picture[gt & ~pred] = ERROR_COLOURS["missed"]
     return picture
+
+
+def error_legend_handles() -> list:
+    """Legend handles of the course's error colours (``plmlib.io.ERROR_COLOURS``: found, false alarm, missed), for
+    any figure that draws a mask against the truth (``region_picture``, ``plmlib.io.error_overlay``)."""
+    from matplotlib.patches import Patch
+
+    return [Patch(color=np.asarray(ERROR_COLOURS[k]) / 255, label=ERROR_LABELS[k]) for k in ERROR_COLOURS]
 
 
 def boundary_picture(gt: np.ndarray, pred: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Figures of the reproduction, drawn from ``results/`` and, for the qualitative grid, from masks on disk.
 
 - :func:`per_sequence_bars`: per-sequence J (or F) of ours beside the paper's (slides: "Quantitative results").
-- :func:`qualitative_grid`: input, ground truth and ours on a few frames of the paper's success and failure cases
+- :func:`qualitative_grid`: input, ground truth and ours on a few frames of the failure cases of the slides' Limitation slide
   (slides: camel, paragliding-launch); needs DAVIS 2016 and our masks (``plm reproduce``'s ``--out`` folder).
 - :func:`j_per_frame_figures`: J against frame index, ours (PLM, PLM_P, our PLM + GrabCut, BVS) with the
   leaderboard's published curves (:func:`plmlib.viz.drift.drift_figure`).
@@ -21,7 +21,7 @@ from plmlib.experiments.tables import RESULTS, davis_table
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES = REPO / "figures"
-CASES = ("camel", "paragliding-launch")  # the slides' success and failure cases
+CASES = ("camel", "paragliding-launch")  # the failure cases of the slides' Limitation slide
 PER_FRAME_SEQUENCES = ("drift-chicane", *CASES)  # drift-chicane: where the traditional methods lose the car
 PER_FRAME_OURS = ("plm", "plm_p", "plm_grabcut")  # plm_grabcut: ours, not the paper's
 

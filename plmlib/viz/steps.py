@@ -21,7 +21,8 @@ from matplotlib.patches import Rectangle
 from plmlib.core import crops
 from plmlib.infer.postprocess import WeightedMedianConfig, weighted_median
 from plmlib.infer.stacking import DEFAULT_THRESHOLD, restore_and_stack, threshold
-from plmlib.io import overlay_mask
+from plmlib.io import error_overlay, overlay_mask
+from plmlib.viz.metrics import error_legend_handles
 
 WINDOW_COLOURS = ("tab:orange", "tab:cyan", "tab:pink", "tab:olive", "tab:purple", "tab:brown", "tab:grey")
 
@@ -114,7 +115,8 @@ def responses_figure(trace: dict, query: np.ndarray | None = None):
 
 def stacking_figure(frame: np.ndarray, trace: dict, truth: np.ndarray | None = None):
     """(f) each response restored to its window in the frame, (g) the stacked map, [PLM_P's filtered map],
-    (h) the thresholded mask over the frame (ground truth as a white contour when given)."""
+    (h) the mask thresholded at ``trace["level"]`` over the frame (against ``truth`` when given: found green, false
+    alarm red, missed blue: ``plmlib.io.error_overlay``)."""
     frame = np.asarray(frame)
     n = len(trace["windows"])
     panels = [(f"(f) window {k} restored", trace["restored"][k]) for k in range(n)]
@@ -123,38 +125,67 @@ def stacking_figure(frame: np.ndarray, trace: dict, truth: np.ndarray | None = N
         panels.append(("PLM_P: weighted median", trace["filtered"]))
     columns = len(panels) + 1
     height, width = frame.shape[:2]
-    figure, axes = plt.subplots(1, columns, figsize=(2.6 * columns, 2.6 * height / width + 0.7), squeeze=False)
+    figure, axes = plt.subplots(1, columns, figsize=(2.6 * columns + 1.5, 2.6 * height / width + 0.7), squeeze=False,
+                                layout="constrained")
     for a, (title, probability) in zip(axes[0], panels):
         a.imshow(probability, vmin=0, vmax=1, cmap="magma")
         a.set_title(title, fontsize=9)
         _clean(a)
     last = axes[0, -1]
-    last.imshow(overlay_mask(frame, trace["mask"].astype(np.uint8), 0.5, contour=False))
     title = f"(h) threshold {trace['level']:g}"
-    if truth is not None:
-        last.contour(np.asarray(truth) > 0, levels=[0.5], colors="white", linewidths=1.0)
-        title += " (white: truth)"
+    if truth is None:
+        last.imshow(overlay_mask(frame, trace["mask"].astype(np.uint8), 0.5, contour=False))
+    else:  # against the truth in notebook 01's colours
+        last.imshow(error_overlay(frame, trace["mask"].astype(np.uint8), np.asarray(truth), alpha=0.55))
+        title += " vs truth"
     last.set_title(title, fontsize=9)
     _clean(last)
-    figure.tight_layout()
+    figure.colorbar(axes[0, 0].images[0], ax=axes[0, :-1].tolist(), shrink=0.8, label="foreground probability")
+    if truth is not None:
+        last.legend(handles=error_legend_handles(), fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                    borderaxespad=0.0)
     return figure
 
 
 def j_per_frame_figure(curves: Mapping[str, Sequence[float]], title: str = "", styles: Mapping[str, str] | None = None,
-                       first: int = 1):
+                       first: int = 1, means: Mapping[str, float] | None = None):
     """J (region IoU) against frame index, one line per method, its mean in the legend.
 
     ``curves`` maps a label to per-frame J from frame 0; frames before ``first`` are drawn but left out of the
-    mean (frame 0 is the given mask). The legend sits right of the axes, never over a curve.
+    mean (frame 0 is the given mask). ``means``: the legend's mean of each label, when the caller computed it
+    otherwise (e.g. over the frames the DAVIS protocol scores, as a table beside the figure does).
     """
     figure, axes = plt.subplots(figsize=(9.5, 3.6))
     for label, values in curves.items():
         values = np.asarray(values, dtype=float)
         style = (styles or {}).get(label, "-")
         axes.plot(np.arange(len(values)), values, style, lw=2, marker=".",
-                  label=f"{label} (mean {values[first:].mean():.2f})")
+                  label=f"{label} (mean {values[first:].mean() if means is None else means[label]:.2f})")
     axes.set(xlabel="frame", ylabel="J (region IoU)", ylim=(-0.02, 1.02), title=title)
     axes.grid(alpha=0.3)
-    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # beside the curves
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)  # beside the curves
     figure.tight_layout()
+    return figure
+
+
+def probe_figure(probes: Mapping[str, object], title: str = "Pixel-level matching: the response of two windows"):
+    """The matching probe (``plmlib.widgets.matching.MatchingResponse``) as a figure: one row per probe (``probes``
+    maps a row label, e.g. ``"on the object"``, to a response), columns query, search window, response (foreground
+    probability over the search crop, with a colour bar)."""
+    figure, axes = plt.subplots(len(probes), 3, figsize=(7.6, 2.5 * len(probes) + 0.6), squeeze=False,
+                                layout="constrained")
+    image = None
+    for row, (label, probe) in zip(axes, probes.items()):
+        row[0].imshow(probe.query)
+        row[1].imshow(probe.search)
+        row[2].imshow(probe.search)
+        image = row[2].imshow(probe.response, vmin=0, vmax=1, cmap="magma", alpha=0.75)
+        for a in row:
+            _clean(a)
+        row[0].set_ylabel(f"{label}\nframe {probe.frame_index}, pixel {probe.point}", fontsize=8)
+    for a, name in zip(axes[0], ("query (first frame, background suppressed)", "search window",
+                                 "response over the window")):
+        a.set_title(name, fontsize=9)
+    figure.colorbar(image, ax=axes[:, 2].tolist(), shrink=0.8, label="foreground probability")
+    figure.suptitle(title, fontsize=10)
     return figure
