@@ -264,11 +264,7 @@ LAZY_REASON = re.compile(r"# lazy: \S")
 # plmlib/course, plmlib/viz and plmlib/widgets are being edited by others: their modules' unexplained function-body
 # imports as counted when the rule came, which may only go down (a count that is no longer reached fails too: lower
 # it, or drop the module). Every other module has none.
-UNEXPLAINED_ALLOWED: dict[str, int] = {
-    "plmlib.course.demo": 5, "plmlib.course.notebooks": 2, "plmlib.course.profiles": 6,
-    "plmlib.viz.results": 2,
-    "plmlib.widgets": 2, "plmlib.widgets.matching": 3, "plmlib.widgets.view": 3, "plmlib.widgets.static": 1,
-}
+UNEXPLAINED_ALLOWED: dict[str, int] = {}  # none today: keep it so
 
 
 def unexplained_imports(path: Path) -> list[int]:

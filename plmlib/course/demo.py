@@ -19,13 +19,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from plmlib.core.methods import DEFAULT_METHOD, METHODS, PLM_METHODS
+from plmlib.core.methods import DEFAULT_METHOD, METHODS, PLM_METHODS, method_label
 from plmlib.core.provenance import save_config
 from plmlib.course.profiles import PROFILES
 from plmlib.data import SCENARIOS, Davis2016, write_dataset
 from plmlib.data.synthetic import DEFAULT_SIZE
 from plmlib.io import atomic_write
+from plmlib.infer import share_finetuning
 from plmlib.infer.run import segment_sequence
+from plmlib.metrics.evaluate import evaluate, write_csvs
+from plmlib.model import pretrained
+from plmlib.viz.demo import comparison_figure
 
 DEMO_METHODS = ("flow", "superpixel", "bvs", "plm", DEFAULT_METHOD)  # baselines, the paper's PLM, our best PLM
 # the demo's fine-tuning budget per video: the classroom profile's (a laptop CPU), smaller than plm segment's
@@ -50,8 +54,6 @@ def run_demo(
     Per method: ``out/results/<method>/<video>/`` (masks, ``overlay.mp4``, ``timing.json``) and the DAVIS CSVs
     with ``config.yaml`` in ``out/results/<method>/``.
     """
-    from plmlib.metrics.evaluate import evaluate, write_csvs
-
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
         raise ValueError(f"unknown method(s) {unknown} (available: {', '.join(METHODS)})")
@@ -68,9 +70,6 @@ def run_demo(
     timings: dict[str, list[dict]] = {method: [] for method in methods}
     network = {}
     if any(m in PLM_METHODS for m in methods):
-        from plmlib.infer import share_finetuning
-        from plmlib.model import pretrained
-
         network = {"model": pretrained(), "finetune_options": finetune_options, "seed": seed}  # loaded once
     for number, sequence in enumerate(videos, start=1):
         if progress:
@@ -117,8 +116,6 @@ def per_video_scores(out: str | Path, methods: tuple[str, ...] = DEMO_METHODS, m
 
 def _write_outputs(out: Path, table: pd.DataFrame, per_video: pd.DataFrame, config: dict) -> None:
     """The comparison table (CSV, Markdown), its figure and the demo's config, each written atomically."""
-    from plmlib.viz.demo import comparison_figure
-
     with atomic_write(out / "comparison.csv") as tmp:
         table.to_csv(tmp, index=False, float_format="%.3f")
     with atomic_write(out / "comparison.md") as tmp:
@@ -131,8 +128,6 @@ def _write_outputs(out: Path, table: pd.DataFrame, per_video: pd.DataFrame, conf
 
 def comparison_markdown(table: pd.DataFrame, config: dict) -> str:
     """The comparison table as Markdown, with what it was measured on."""
-    from plmlib.core.methods import method_label
-
     iterations = config["plm"]["finetune_options"].get("iterations")
     steps = "with its own budget" if iterations is None else f"{iterations} steps"
     lines = [f"Synthetic videos ({len(config['scenarios'])}, {config['n_frames']} frames, "

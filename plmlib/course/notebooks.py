@@ -19,6 +19,8 @@ import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from plmlib.io import atomic_write
 from plmlib.course.profiles import COMMITTED_THREADS, REPO_ROOT, THREADS_ENV
 
@@ -84,7 +86,7 @@ def run_notebooks(
     ``record_times``: a CSV of run times (:data:`plmlib.course.profiles.RUN_TIMES`) in which this run's rows replace
     those of the same notebook and profile, each notebook's as soon as it has run.
     """
-    import papermill
+    import papermill  # lazy: it starts a kernel manager; only running the course needs it
 
     if update_committed and profile != "smoke":
         raise ValueError(f"--update-committed refreshes the committed smoke outputs: profile must be 'smoke', not {profile!r}")
@@ -130,8 +132,6 @@ def run_notebooks(
 def record_run_time(path: str | Path, record: dict) -> None:
     """Put one notebook's run time (``notebook``, ``profile``, ``seconds``) into the CSV at ``path``, replacing the
     row of the same notebook and profile, with the machine's CPU count and the date."""
-    import pandas as pd
-
     path = Path(path)
     row = {**record, "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d")}
     table = pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=list(row))

@@ -28,7 +28,11 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import pandas as pd
+import yaml
+
 from plmlib.core.seeding import seed_everything
+from plmlib.data import DatasetNotFoundError, Davis2016, write_dataset
 from plmlib.data.roots import environment_root
 from plmlib.data.synthetic import DEFAULT_SIZE, SCENARIOS
 
@@ -146,8 +150,6 @@ RUN_TIMES = REPO_ROOT / "results" / "course" / "run_times.csv"  # measured by pl
 def measured_run_times(notebook: str, path: str | os.PathLike = RUN_TIMES) -> dict[str, tuple[float, int]]:
     """Seconds a notebook (its name or number prefix, e.g. ``"04"``) took under each profile in the recorded runs
     (``plm notebooks --record-times``), with the CPU count of the machine; a profile never recorded is left out."""
-    import pandas as pd
-
     path = Path(path)
     if not path.is_file():
         return {}
@@ -222,7 +224,7 @@ def apply_threads() -> int | None:
         threads = 0
     if threads < 1:
         raise ValueError(f"{THREADS_ENV}={value!r}: expected a whole number >= 1")
-    import torch
+    import torch  # lazy: only when PLM_NUM_THREADS is set; a notebook's settings need no torch otherwise
 
     torch.set_num_threads(threads)
     return threads
@@ -250,14 +252,10 @@ def notebook_settings(
     seed_everything(seed)
     davis_root = data_root or environment_root("davis2016")
     if chosen.use_davis and davis_root:
-        from plmlib.data import Davis2016
-
         val = Davis2016(davis_root, split="val")
         names = [n for n in (chosen.davis_sequences or val.names) if n in val.names]
         dataset, root = "davis2016", val.root
     elif chosen.require_davis:
-        from plmlib.data import DatasetNotFoundError
-
         raise DatasetNotFoundError(
             f"profile {profile!r} needs DAVIS 2016: pass data_root or set PLM_DAVIS_ROOT "
             "(python data_download/davis2016.py gets it)"
@@ -273,10 +271,6 @@ def notebook_settings(
 
 def _synthetic_root(profile: Profile, root: Path, seed: int) -> Path:
     """Generate the profile's synthetic dataset unless an identical one is already there."""
-    import yaml
-
-    from plmlib.data import write_dataset
-
     stamp = {
         "frames": profile.synthetic_frames,
         "size": list(profile.synthetic_size),

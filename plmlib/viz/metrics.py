@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Patch
 
 from plmlib.io import ERROR_COLOURS, ERROR_LABELS
 from plmlib.metrics import boundary_tolerance, contour_accuracy, region_similarity, seg2bmap
@@ -44,8 +45,6 @@ def region_picture(gt: np.ndarray, pred: np.ndarray) -> np.ndarray:
 def error_legend_handles() -> list:
     """Legend handles of the course's error colours (``plmlib.io.ERROR_COLOURS``: found, false alarm, missed), for
     any figure that draws a mask against the truth (``region_picture``, ``plmlib.io.error_overlay``)."""
-    from matplotlib.patches import Patch
-
     return [Patch(color=np.asarray(ERROR_COLOURS[k]) / 255, label=ERROR_LABELS[k]) for k in ERROR_COLOURS]
 
 

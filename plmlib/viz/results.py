@@ -16,8 +16,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from plmlib.data import Davis2016
 from plmlib.io import overlay_mask, read_mask
 from plmlib.experiments.tables import RESULTS, davis_table
+from plmlib.viz.drift import drift_figure
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES = REPO / "figures"
@@ -53,8 +55,6 @@ def per_sequence_bars(results: str | Path = RESULTS, measure: str = "J",
 def qualitative_grid(davis_root: str | Path, masks: str | Path, method: str = "plm_p",
                      sequences: tuple[str, ...] = CASES, n_frames: int = 4, width: float = 2.4) -> Figure:
     """Rows: per sequence, the input, the ground truth and ``method``'s masks on ``n_frames`` evenly spaced frames."""
-    from plmlib.data import Davis2016
-
     dataset = Davis2016(davis_root, split="val")
     figure = Figure(figsize=(width * n_frames, width * 0.6 * 3 * len(sequences)), layout="constrained")
     grid = figure.subplots(3 * len(sequences), n_frames, squeeze=False)
@@ -84,8 +84,6 @@ def j_per_frame_figures(results: str | Path = RESULTS,
                         sequences: tuple[str, ...] = PER_FRAME_SEQUENCES) -> dict[str, Figure]:
     """Per sequence, J per frame of those of ``PER_FRAME_OURS`` that were run and our BVS, beside the leaderboard's
     PLM (the paper's entry, PLM_P) and BVS; empty when none of ours was run."""
-    from plmlib.viz.drift import drift_figure
-
     ours = tuple(m for m in PER_FRAME_OURS if (Path(results) / m / "per_frame_results.csv").is_file())
     if not ours:
         return {}

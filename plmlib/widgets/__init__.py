@@ -13,9 +13,9 @@ def show(session: PropagationSession, **options):
     """The interactive view of ``session`` (display it as a cell's last expression); if ipywidgets or anywidget is
     missing, print why and return the static figure instead."""
     try:
-        from plmlib.widgets.view import PropagationView
+        from plmlib.widgets.view import PropagationView  # lazy: needs ipywidgets, which may be missing
     except ImportError as err:
-        from plmlib.widgets.static import static_figure
+        from plmlib.widgets.static import static_figure  # lazy: only where the widget cannot be shown
 
         print(f"interactive widget unavailable ({err}); pip install 'plmlib[notebooks]'. Showing a static figure.")
         return static_figure(session)

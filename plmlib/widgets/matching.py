@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from plmlib.core import crops
+from plmlib.infer.responses import Matcher
+from plmlib.model import build_model
 
 
 @dataclass
@@ -34,8 +37,6 @@ class MatchingResponse:
 
     def figure_array(self, scale: int = 2) -> np.ndarray:
         """query | search | response (as a heat map over the search crop), side by side, uint8 RGB."""
-        import cv2
-
         heat = cv2.applyColorMap(np.round(self.response * 255).astype(np.uint8), cv2.COLORMAP_JET)[..., ::-1]
         blend = (0.5 * self.search + 0.5 * heat).astype(np.uint8)
         gap = np.full((self.query.shape[0], 4, 3), 255, np.uint8)
@@ -47,8 +48,6 @@ class MatchingProbe:
     """Matches windows of any frame against the query cut from ``first_frame`` around ``first_mask``."""
 
     def __init__(self, first_frame: np.ndarray, first_mask: np.ndarray, net=None, matcher=None, device: str = "cpu"):
-        from plmlib.infer.responses import Matcher
-
         binary = (np.asarray(first_mask) > 0).astype(np.uint8)
         if not binary.any():
             raise ValueError("the first-frame mask is empty: there is no object to match against")
@@ -56,8 +55,6 @@ class MatchingProbe:
             self.network = "the propagation's fine-tuned PLM network"
         else:
             if net is None:
-                from plmlib.model import build_model
-
                 net, self.network = build_model("small"), "a fresh 'small' network (untrained matching layers)"
             else:
                 self.network = "the given network"

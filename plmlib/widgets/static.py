@@ -10,6 +10,7 @@ import io
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.figure import Figure  # not pyplot: nothing is shown twice, nothing of the user's is closed
 
 if TYPE_CHECKING:
     from plmlib.widgets.session import PropagationSession
@@ -21,8 +22,6 @@ STATIC_MESSAGE = ("Static preview: the interactive widget needs JupyterLab (or N
 def static_figure(session: PropagationSession, index: int = 0, mode: str = "fill", opacity: float = 0.5):
     """A matplotlib figure of one frame with its mask (and the per-frame J when there is any), titled with the
     reason it is static."""
-    from matplotlib.figure import Figure  # not pyplot: nothing is shown twice, nothing of the user's is closed
-
     if mode == "error" and session.gt(index) is None:
         mode = "fill"
     values = session.frame_j()

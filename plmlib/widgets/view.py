@@ -15,6 +15,8 @@ output falls back to a static figure that says so, and to one line of text.
 
 from __future__ import annotations
 
+import html
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -201,8 +203,6 @@ class PropagationView(W.VBox):
         files = change["new"]
         if not files:
             return
-        import tempfile
-
         upload = files[0]
         with tempfile.TemporaryDirectory(prefix="plm-upload-") as tmp:
             path = Path(tmp) / Path(upload["name"]).name
@@ -219,7 +219,7 @@ class PropagationView(W.VBox):
 
     def on_probe(self, x: float, y: float) -> None:
         """The teaching extra: the network's response for the window centred on (x, y) against the first frame."""
-        from plmlib.widgets.matching import MatchingProbe
+        from plmlib.widgets.matching import MatchingProbe  # lazy: the probe loads torch; the view opens without it
 
         if self.busy:
             self.say("propagation is running: probe when it ends", error=True)
@@ -321,6 +321,4 @@ class PropagationView(W.VBox):
 
 
 def _escape(text: str) -> str:
-    import html
-
     return html.escape(text)
