@@ -544,3 +544,19 @@ def test_the_plm_s_ablation_is_the_committed_results():
     assert g["plm_s"]["J-Mean"] < g["plm"]["J-Mean"]
     assert (f"J {g['plm_s']['J-Mean']:.3f} / F {g['plm_s']['F-Mean']:.3f} against {g['plm']['J-Mean']:.3f} / "
             f"{g['plm']['F-Mean']:.3f}: multi-layer features beat a single deep layer") in _prose(root / "README.md")
+
+
+def test_library_functions_that_write_take_their_folder_from_the_caller():
+    """Nothing in the library writes into the checkout's results/ or figures/ by default: the folder is the
+    caller's (the plm commands pass plmlib.core.paths' folders as their defaults)."""
+    import inspect
+
+    from plmlib.course.notebooks import refresh_figures
+    from plmlib.experiments.tables import write_tables
+    from plmlib.viz.drift import save_drift_figure, save_drift_outputs
+    from plmlib.viz.results import save_figures
+
+    for function, parameter in ((write_tables, "out"), (save_figures, "out"), (save_drift_figure, "out"),
+                                (save_drift_outputs, "figures"), (refresh_figures, "figures_dir")):
+        default = inspect.signature(function).parameters[parameter].default
+        assert default is inspect.Parameter.empty, f"{function.__name__}({parameter}=...) has a default: {default}"

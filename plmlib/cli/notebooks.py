@@ -7,7 +7,8 @@ import argparse
 import time
 from pathlib import Path
 
-from plmlib.course.notebooks import FIGURES_DIR, NOTEBOOKS_DIR, clean_notebook, list_notebooks, refresh_figures, run_notebooks
+from plmlib.core.paths import FIGURES_DIR, NOTEBOOKS_DIR
+from plmlib.course.notebooks import clean_notebook, list_notebooks, refresh_figures, run_notebooks
 from plmlib.course.profiles import COMMITTED_THREADS, PROFILES, RUN_TIMES
 
 
@@ -57,6 +58,6 @@ def run(args: argparse.Namespace) -> int:
     if args.update_committed:
         print(f"Committed notebooks updated in {args.notebooks} (smoke, {COMMITTED_THREADS} thread(s)).")
     if args.refresh_figures:
-        written = refresh_figures(args.out)
+        written = refresh_figures(args.out, FIGURES_DIR)
         print(f"{len(written)} committed figures refreshed in {FIGURES_DIR}.")
     return 0

@@ -22,10 +22,9 @@ from pathlib import Path
 import pandas as pd
 
 from plmlib.io import atomic_write
-from plmlib.course.profiles import COMMITTED_THREADS, REPO_ROOT, THREADS_ENV
+from plmlib.core.paths import NOTEBOOKS_DIR
+from plmlib.course.profiles import COMMITTED_THREADS, THREADS_ENV
 
-NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
-FIGURES_DIR = REPO_ROOT / "figures"  # the committed figures, refreshed from DAVIS 2016 by --refresh-figures
 INJECTED_TAG = "injected-parameters"  # papermill's cell of run-time parameters: never committed
 
 
@@ -157,7 +156,7 @@ def _environment(values: dict[str, str]):
                 os.environ[key] = value
 
 
-def refresh_figures(output_dir: str | Path, figures_dir: str | Path = FIGURES_DIR) -> list[Path]:
+def refresh_figures(output_dir: str | Path, figures_dir: str | Path) -> list[Path]:
     """Copy the figures of a DAVIS run (``output_dir/figures/*.png``) over the committed ``figures/``, each
     atomically; returns the files written."""
     written = []

@@ -31,12 +31,12 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from plmlib.core.paths import RESULTS_DIR
 from plmlib.core.seeding import seed_everything
 from plmlib.data import DatasetNotFoundError, Davis2016, write_dataset
 from plmlib.data.roots import environment_root
 from plmlib.data.synthetic import DEFAULT_SIZE, SCENARIOS
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 THREADS_ENV = "PLM_NUM_THREADS"  # torch CPU threads of a notebook run (unset: torch's default)
 COMMITTED_THREADS = 1  # the thread count the committed smoke outputs are executed with (plm notebooks --update-committed)
 
@@ -144,7 +144,7 @@ PROFILES: dict[str, Profile] = {
                      description="a GPU and the full DAVIS 2016: the paper's protocol on all 20 val sequences",
                      require_davis=True, davis_sequences=None, budgets=_PAPER_BUDGETS),
 }
-RUN_TIMES = REPO_ROOT / "results" / "course" / "run_times.csv"  # measured by plm notebooks --record-times
+RUN_TIMES = RESULTS_DIR / "course" / "run_times.csv"  # measured by plm notebooks --record-times
 
 
 def measured_run_times(notebook: str, path: str | os.PathLike = RUN_TIMES) -> dict[str, tuple[float, int]]:

@@ -29,15 +29,15 @@ import pandas as pd
 
 from plmlib.core.files import atomic_write
 from plmlib.core.methods import METHODS, method_label
+from plmlib.core.paths import RESULTS_DIR
 from plmlib.data import Davis2016
 from plmlib.metrics.evaluate import evaluate
 from plmlib.published import paper_table
 
-REPO = Path(__file__).resolve().parents[2]
-RESULTS = REPO / "results" / "davis2016_val"  # the default network's (plmlib.model.release.SHIPPED_NAME)
-RESULTS_HED = REPO / "results" / "davis2016_val_hed"  # the paper-architecture network's (plm_davis2016)
-TABLES = REPO / "results" / "tables"
-JUMPCUT_PROTOCOL = REPO / "results" / "jumpcut_protocol_on_davis2016"
+RESULTS = RESULTS_DIR / "davis2016_val"  # the default network's (plmlib.model.release.SHIPPED_NAME)
+RESULTS_HED = RESULTS_DIR / "davis2016_val_hed"  # the paper-architecture network's (plm_davis2016)
+TABLES = RESULTS_DIR / "tables"  # plm tables --out
+JUMPCUT_PROTOCOL = RESULTS_DIR / "jumpcut_protocol_on_davis2016"
 JUMPCUT_CAPTION = ("JumpCut protocol (key frame every 16 frames, mask transferred 16 frames ahead, error = 100 x "
                    "mislabelled / foreground pixels, lower is better) run on DAVIS 2016 val, not on the JumpCut "
                    "dataset: not comparable with the paper's JumpCut table.")
@@ -221,7 +221,7 @@ def to_markdown(table: pd.DataFrame, mark_best: bool = True, lower_is_better: bo
     return "\n".join(lines) + "\n"
 
 
-def write_tables(results: str | Path = RESULTS, out: str | Path = TABLES,
+def write_tables(results: str | Path, out: str | Path,
                  protocol_results: str | Path = JUMPCUT_PROTOCOL, results_hed: str | Path = RESULTS_HED) -> list[Path]:
     """Write the davis2016_val, ablation, headline, encoder and JumpCut tables as CSV and Markdown; returns the
     paths.

@@ -22,10 +22,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from plmlib.core.methods import METHODS, method_label
+from plmlib.core.paths import RESULTS_DIR
 from plmlib.published import leaderboard_per_frame, paper_table
 
-REPO = Path(__file__).resolve().parents[2]
-RESULTS = REPO / "results" / "davis2016_val"
+RESULTS = RESULTS_DIR / "davis2016_val"
 OURS = tuple(m.name for m in METHODS.values() if m.family == "traditional")  # flow, superpixel, bvs
 DRIFT_OURS = (*OURS, "plm")  # the drift figure's solid lines: our baselines and our PLM
 PUBLISHED = ("bvs", "jmp", "plm")  # the paper's strongest baselines, and the paper's own entry (PLM_P)
@@ -81,9 +81,14 @@ def drift_figure(
     return figure
 
 
-def save_drift_figure(sequence: str, out: str | Path | None = None, **options) -> Path:
-    """Draw :func:`drift_figure` and save it as a PNG (default ``figures/02_davis_drift_<sequence>.png``)."""
-    out = Path(out) if out else REPO / "figures" / f"02_davis_drift_{sequence}.png"  # the name notebook 02 gives it
+def drift_figure_name(sequence: str) -> str:
+    """The file name notebook 02 gives a sequence's drift figure."""
+    return f"02_davis_drift_{sequence}.png"
+
+
+def save_drift_figure(sequence: str, out: str | Path, **options) -> Path:
+    """Draw :func:`drift_figure` and save it as a PNG at ``out``."""
+    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     drift_figure(sequence, **options).savefig(out, dpi=120)
     return out
@@ -117,11 +122,12 @@ def comparison_table(results: str | Path = RESULTS, ours: tuple[str, ...] = OURS
 DRIFT_SEQUENCES = ("drift-chicane", "bmx-trees")  # where the traditional methods drift (plm figures drift)
 
 
-def save_drift_outputs(sequences: list[str] | tuple[str, ...] = DRIFT_SEQUENCES,
-                       results: str | Path = RESULTS) -> list[Path]:
-    """The drift figure of each sequence (:func:`save_drift_figure`), then the comparison table as
-    ``results/baselines_vs_published.csv``; returns the files written, in that order."""
-    written = [save_drift_figure(sequence, results=results) for sequence in sequences]
+def save_drift_outputs(sequences: list[str] | tuple[str, ...], results: str | Path, figures: str | Path) -> list[Path]:
+    """The drift figure of each sequence into ``figures`` (:func:`save_drift_figure`, named as notebook 02 names
+    it), then the comparison table as ``results/baselines_vs_published.csv``; returns the files written, in that
+    order."""
+    written = [save_drift_figure(sequence, Path(figures) / drift_figure_name(sequence), results=results)
+               for sequence in sequences]
     table_path = Path(results) / "baselines_vs_published.csv"
     comparison_table(results).to_csv(table_path, index=False)
     return [*written, table_path]

@@ -21,8 +21,6 @@ from plmlib.io import overlay_mask, read_mask
 from plmlib.experiments.tables import RESULTS, davis_table
 from plmlib.viz.drift import drift_figure
 
-REPO = Path(__file__).resolve().parents[2]
-FIGURES = REPO / "figures"
 CASES = ("camel", "paragliding-launch")  # the failure cases of the slides' Limitation slide
 PER_FRAME_SEQUENCES = ("drift-chicane", *CASES)  # drift-chicane: where the traditional methods lose the car
 PER_FRAME_OURS = ("plm", "plm_p", "plm_grabcut")  # plm_grabcut: ours, not the paper's
@@ -92,7 +90,7 @@ def j_per_frame_figures(results: str | Path = RESULTS,
 
 
 def save_figures(results: str | Path = RESULTS, davis_root: str | Path | None = None,
-                 masks: str | Path | None = None, out: str | Path = FIGURES) -> list[Path]:
+                 masks: str | Path | None = None, *, out: str | Path) -> list[Path]:
     """Write the results figures that the available inputs allow; returns their paths."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
