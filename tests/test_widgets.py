@@ -249,3 +249,22 @@ def test_matching_probe_answers_for_a_window(video):
     assert result.figure_array(scale=1).shape == (size, 3 * size + 8, 3)
     with pytest.raises(ValueError, match="outside"):
         probe.probe(session.frame(3), 999, 5)
+
+
+def test_the_probe_of_a_session_without_plm_is_the_shipped_network_and_it_finds_the_object():
+    """The probe is the teaching view of pixel-level matching: with no PLM run it uses the shipped pre-trained
+    network (not a fresh one, whose response means nothing), which answers on the object and not on the background."""
+    import numpy as np
+
+    from plmlib.data import make_video
+    from plmlib.widgets.matching import MatchingProbe
+
+    video = make_video("translate", n_frames=6, seed=0)
+    session = PropagationSession.from_sequence(video)
+    session.use_ground_truth(0)
+    probe = MatchingProbe.for_session(session)
+    assert "shipped pre-trained" in probe.network
+    ys, xs = np.nonzero(video.masks[4])
+    on, off = probe.probe(video.frames[4], xs.mean(), ys.mean(), 4), probe.probe(video.frames[4], 5, 5, 4)
+    assert on.response.max() > 0.5 and off.response.max() < 0.2  # margins: 1.0 and 0.002 measured
+    assert on.response.mean() > off.response.mean() + 0.1

@@ -20,7 +20,7 @@ import numpy as np
 
 from plmlib.core import crops
 from plmlib.infer.responses import Matcher
-from plmlib.model import build_model
+from plmlib.model import pretrained
 
 
 @dataclass
@@ -55,7 +55,7 @@ class MatchingProbe:
             self.network = "the propagation's fine-tuned PLM network"
         else:
             if net is None:
-                net, self.network = build_model("small"), "a fresh 'small' network (untrained matching layers)"
+                net, self.network = pretrained(), "the shipped pre-trained network (not fine-tuned on this video)"
             else:
                 self.network = "the given network"
             matcher = Matcher(net, device)
@@ -66,7 +66,8 @@ class MatchingProbe:
 
     @classmethod
     def for_session(cls, session) -> MatchingProbe:
-        """The probe of a :class:`PropagationSession`: its PLM network if it ran one, else a fresh small model."""
+        """The probe of a :class:`PropagationSession`: its fine-tuned PLM network if it ran one, else the shipped
+        pre-trained network (plmlib.model.pretrained)."""
         segmenter = session.segmenter
         start = session.last_run.get("start", 0) if segmenter is not None else 0
         first = session.mask(start)
