@@ -124,3 +124,22 @@ def test_the_protocols_and_the_ablation_write_their_config_with_the_git_sha(setu
                        finetune_options={"iterations": 2}, progress=False)
     saved = yaml.safe_load((tmp_path / "ablation" / "config.yaml").read_text())
     assert saved["provenance"]["git_sha"] == git_sha() and saved["config"]["variants"] == ["plm"]
+
+
+def test_reproduce_refuses_to_resume_into_masks_made_with_other_settings(setup, tmp_path, monkeypatch):
+    import plmlib.infer
+    from plmlib.experiments.reproduce import segment_davis
+
+    root, checkpoint = setup
+    out = tmp_path / "masks"
+    segment_davis(root, out, ["plm"], checkpoint, sequences=["synthetic-translate"],
+                  finetune_options={"iterations": 2}, progress=False)
+    monkeypatch.setattr(plmlib.infer, "share_finetuning", lambda *a, **o: pytest.fail("worked before refusing"))
+    with pytest.raises(ValueError, match=r"settings.yaml: its results were made with other settings "
+                                         r"\(finetune_options.iterations: 2 there, 3 now\)"):
+        segment_davis(root, out, ["plm"], checkpoint, finetune_options={"iterations": 3}, progress=False)
+    assert sorted(p.name for p in out.iterdir()) == ["plm", "settings.yaml"]
+    assert [p.name for p in (out / "plm").iterdir()] == ["synthetic-translate"]  # nothing new
+    monkeypatch.undo()
+    segment_davis(root, out, ["plm"], checkpoint, finetune_options={"iterations": 2}, progress=False)  # same: resumes
+    assert sorted(p.name for p in (out / "plm").iterdir()) == VIDEOS[::-1]

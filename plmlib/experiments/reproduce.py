@@ -7,7 +7,9 @@ For every val sequence: the network (``--checkpoint``, default the release that 
 **once** on the first frame (slides: two-stage training), then each variant segments the sequence from that same
 fine-tuned network (PLM, PLM_P and PLM_U differ only at inference, so sharing the fine-tuning is exact, and
 cheaper). Masks go to ``OUT/<variant>/<sequence>/``; a sequence is done when its ``timing.json`` exists (written
-last, atomically), so an interrupted run resumes where it stopped (plmlib.experiments.runner). Then each variant is
+last, atomically), so an interrupted run resumes where it stopped (plmlib.experiments.runner); ``OUT/settings.yaml``
+records what the masks were made with, and a run with other settings into the same ``OUT`` is refused before any
+work, so that one folder never mixes masks made two ways. Then each variant is
 scored with the official protocol (plmlib.metrics.evaluate) into ``RESULTS/<variant>/`` with the config (git SHA,
 command) and a timing CSV.
 """
@@ -18,11 +20,14 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from dataclasses import is_dataclass
 from pathlib import Path
 
-from plmlib.core.config import apply_overrides
+import yaml
+
+from plmlib.core.config import apply_overrides, to_dict
 from plmlib.core.methods import PAPER_PLM_METHODS, create_segmenter
-from plmlib.core.provenance import save_config
+from plmlib.core.provenance import refuse_other_settings, save_config
 from plmlib.data.roots import dataset_root
 from plmlib.experiments.runner import finetune_once, mark_done, open_sequences, unfinished
 from plmlib.io import atomic_write, check_writable_folder, file_digest
@@ -49,6 +54,10 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
 
     out = Path(out)
     dataset, names = open_sequences("davis2016", davis_root, sequences, "DAVIS 2016 val sequences")
+    check_settings(out / "settings.yaml", {
+        "checkpoint": "shipped" if checkpoint is None else str(checkpoint),
+        "finetune_options": finetune_options or "defaults", "seed": seed, "threshold": threshold,
+        "candidates": to_dict(candidates) if is_dataclass(candidates) else candidates or "defaults"})
 
     def timing_file(name: str, variant: str) -> Path:  # the "done" mark of a variant on a sequence
         return out / variant / name / "timing.json"
@@ -70,6 +79,19 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
             timing["finetune_seconds"] = round(timing["finetune_seconds"] + finetune_seconds, 3)
             mark_done(timing_file(sequence.name, variant), json.dumps(timing, indent=2))  # now with the shared seconds
     return [json.loads(timing_file(name, variant).read_text()) for name in names for variant in variants]
+
+
+def check_settings(record: Path, settings: dict) -> None:
+    """Refuse ``settings`` when ``record`` (a ``settings.yaml`` of an earlier run into the same folder) holds other
+    ones (plmlib.core.provenance.refuse_other_settings); write it when there is none yet. A folder from before
+    this record existed is taken as made with these settings (our choice: its masks say nothing of theirs)."""
+    settings = json.loads(json.dumps(settings))  # tuples as lists, as YAML reads them back
+    if record.is_file():
+        refuse_other_settings(yaml.safe_load(record.read_text()), settings, record)
+        return
+    record.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(record) as tmp:
+        tmp.write_text(yaml.safe_dump(settings, sort_keys=False))
 
 
 def variant_settings(variant: str, finetune_options: dict | None = None, candidates=None,
