@@ -21,14 +21,14 @@ def test_course_and_training_profiles_are_one_set_of_names():
         pretrain_profile(profile.budgets.pretrain_profile)  # builds
 
 
-def test_every_budget_is_set_and_smoke_is_the_smallest():
-    names = [f.name for f in dataclasses.fields(Budgets)]
+def test_no_smoke_budget_is_larger_than_the_classroom_one():
     smoke, classroom = PROFILES["smoke"].budgets, PROFILES["classroom"].budgets
-    for name in ("fresh_finetune_iterations", "ablation_iterations", "transfer_iterations"):
-        assert getattr(smoke, name) <= getattr(classroom, name), name
-    assert smoke.finetune_iterations <= classroom.finetune_iterations
+    counts = [f.name for f in dataclasses.fields(Budgets) if isinstance(getattr(smoke, f.name), int)
+              and isinstance(getattr(classroom, f.name), int)]
+    assert "finetune_iterations" in counts and "ablation_iterations" in counts
+    larger = [n for n in counts if getattr(smoke, n) > getattr(classroom, n)]
+    assert not larger, f"smoke (CI, seconds) does more than classroom on {larger}"
     assert PROFILES["paper"].budgets.finetune_iterations is None  # the shipped network's own budget
-    assert len(names) == len(set(names))
 
 
 def test_run_times_are_recorded_per_notebook_and_profile_and_printed(tmp_path):

@@ -104,11 +104,6 @@ class Profile:
     synthetic_size: tuple[int, int] = DEFAULT_SIZE
     scenarios: tuple[str, ...] = tuple(SCENARIOS)
 
-    @property
-    def finetune_iterations(self) -> int | None:
-        """PLM's first-frame fine-tuning steps with the shipped network (``budgets.finetune_iterations``)."""
-        return self.budgets.finetune_iterations
-
 
 _SMOKE_BUDGETS = Budgets(
     finetune_iterations=5, fresh_finetune_iterations=60, finetune_pool=32, plm_checkpoint=None,
