@@ -1,10 +1,10 @@
 """plmlib: Pixel-Level Matching for video object segmentation (Yoon et al., ICCV 2017).
 
 Reference implementation and teaching package. Subpackages, bottom-up: ``core`` (the VideoSegmenter contract,
-the registry of methods, crops, config helpers, seeding), ``io`` (frames, masks, palette, video), ``data``
+the registry of methods, crops, config helpers, seeding, paths), ``io`` (frames, masks, palette, video), ``data``
 (datasets, synthetic videos, downloads), ``metrics`` (J, F, T, DAVIS statistics), ``model``, ``train``,
-``infer``, ``baselines``, then the applications (``segment``, ``reproduce``, ``viz``, ``widgets`` ...) and
-``cli``.
+``infer``, ``baselines``, then the applications (``experiments``, ``course``, ``viz``, ``widgets``, ``published``)
+and ``cli``.
 
 The public API, from here:
 

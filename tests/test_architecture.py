@@ -5,9 +5,7 @@ no module imports one of a higher layer (``LAYERS``), and no modules import each
 Read with ``ast`` (nothing is imported), so a violation anywhere in the package is found, also in a module no other
 test imports; an import inside a function counts as one at the top. The rule for ``if __name__ == "__main__"``: no
 such block outside ``plmlib/cli/`` (a module to run is a ``plm`` command; ``python -m plmlib.cli`` is ``plm``).
-Outside ``plmlib/cli/``, an import inside a function says why it is not at the top (``# lazy: <reason>``); modules
-of ``plmlib/course/``, ``plmlib/viz/`` and ``plmlib/widgets/`` are allowed the unexplained ones counted in
-``UNEXPLAINED_ALLOWED``, a count that may only shrink.
+Outside ``plmlib/cli/``, an import inside a function says why it is not at the top (``# lazy: <reason>``).
 """
 
 from __future__ import annotations
@@ -261,10 +259,6 @@ def test_the_layer_checks_find_a_deliberate_violation(tmp_path, files, expected)
 # statements in a function body is explained by a comment ``# lazy: <reason>`` on the line just above the run or on
 # one of its lines; any other is moved to the module's top.
 LAZY_REASON = re.compile(r"# lazy: \S")
-# plmlib/course, plmlib/viz and plmlib/widgets are being edited by others: their modules' unexplained function-body
-# imports as counted when the rule came, which may only go down (a count that is no longer reached fails too: lower
-# it, or drop the module). Every other module has none.
-UNEXPLAINED_ALLOWED: dict[str, int] = {}  # none today: keep it so
 
 
 def unexplained_imports(path: Path) -> list[int]:
@@ -294,30 +288,22 @@ def unexplained_imports(path: Path) -> list[int]:
     return sorted(found)
 
 
-def function_import_violations(package: Path = PACKAGE, allowed: dict[str, int] = UNEXPLAINED_ALLOWED) -> list[str]:
-    """One line per module outside plmlib/cli with an unexplained import inside a function (more of them than
-    ``allowed`` grants it)."""
+def function_import_violations(package: Path = PACKAGE) -> list[str]:
+    """One line per module outside plmlib/cli with an unexplained import inside a function."""
     found = []
     for path in sorted(package.rglob("*.py")):
         name = module_name(path, package)
         if name == CLI or name.startswith(CLI + "."):
             continue
         lines = unexplained_imports(path)
-        if len(lines) > allowed.get(name, 0):
-            found.append(f"{name}: imports inside functions at lines {lines} without a '# lazy: <reason>' comment "
-                         f"(allowed {allowed.get(name, 0)}): move them to the top, or say why they wait")
+        if lines:
+            found.append(f"{name}: imports inside functions at lines {lines} without a '# lazy: <reason>' comment: "
+                         "move them to the top, or say why they wait")
     return found
 
 
 def test_every_import_inside_a_function_says_why_it_waits():
     assert function_import_violations() == []
-
-
-def test_every_allowance_of_unexplained_imports_is_still_reached():
-    """The allowances only shrink, and only course, viz and widgets have one."""
-    counts = {module_name(path): len(unexplained_imports(path)) for path in PACKAGE.rglob("*.py")}
-    assert {name: counts.get(name) for name in UNEXPLAINED_ALLOWED} == UNEXPLAINED_ALLOWED
-    assert all(name.split(".")[1] in ("course", "viz", "widgets") for name in UNEXPLAINED_ALLOWED)
 
 
 @pytest.mark.parametrize("source, lines", [
@@ -331,8 +317,7 @@ def test_every_allowance_of_unexplained_imports_is_still_reached():
 ])
 def test_the_function_import_check_finds_a_deliberate_violation(tmp_path, source, lines):
     """The check on a small package: clean as written (imports at the top, in a class body, explained ones: on the
-    line, above a run, on a ``try:`` above it; unexplained ones in cli/ and in a module with an allowance), then
-    with one module that breaks the rule."""
+    line, above a run, on a ``try:`` above it; unexplained ones in cli/), then with one module that breaks the rule."""
     package = tmp_path / "plmlib"
     clean = {"__init__.py": "import json\n", "data/__init__.py": "",
              "data/ok.py": "import json\n\nclass A:\n    import csv\n\n    def f(self):\n"
@@ -340,19 +325,15 @@ def test_the_function_import_check_finds_a_deliberate_violation(tmp_path, source
              "data/run.py": "def f():\n    # lazy: heavy and optional\n    import yaml\n    from json import dumps\n"
                             "    try:  # lazy: optional\n        import libarchive\n    except ImportError:\n"
                             "        pass\n",
-             "cli/__init__.py": "def main():\n    import json\n", "viz/__init__.py": "",
-             "viz/old.py": "def f():\n    import json\n"}
+             "cli/__init__.py": "def main():\n    import json\n"}
     for relative, text in clean.items():
         (package / relative).parent.mkdir(parents=True, exist_ok=True)
         (package / relative).write_text(text)
-    allowed = {"plmlib.viz.old": 1}
-    assert function_import_violations(package, allowed) == []
+    assert function_import_violations(package) == []
     (package / "data" / "bad.py").write_text(source)
     assert unexplained_imports(package / "data" / "bad.py") == lines
-    found = function_import_violations(package, allowed)
+    found = function_import_violations(package)
     assert len(found) == 1 and found[0].startswith(f"plmlib.data.bad: imports inside functions at lines {lines} ")
-    (package / "viz" / "old.py").write_text("def f():\n    import json\n\n\ndef g():\n    import csv\n")  # grown
-    assert len(function_import_violations(package, allowed)) == 2
 
 
 def test_every_command_and_sub_command_answers_help():

@@ -25,8 +25,9 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-
 # Values prose may name, each a setting read from plmlib (never a measured number).
 SETTINGS = {DEFAULT_THRESHOLD, PLM_THRESHOLD, BOX_THRESHOLD, RECALL_THRESHOLD}
 
-NUMBER = re.compile(r"(?<![\w.\-/^])(\d*\.\d+)(?![\w.])")
-PERCENT_OR_DURATION = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?(?:%|s\b|seconds?\b|min\b|minutes?\b|hours?\b)")
+NUMBER = re.compile(r"(?<![\w./^])(\d*\.\d+)(?!\w|\.\d)")  # a full stop after it ends a sentence
+PERCENT_OR_DURATION = re.compile(
+    r"(?<![\w.])\d+(?:\.\d+)?\s?(?:%|x\b|percent\b|s\b|ms\b|sec\b|seconds?\b|min\b|minutes?\b|h\b|hours?\b)")
 PROFILE_TABLE = re.compile(r"""["'](?:smoke|classroom|paper)["']\s*:|profile\.name\s*[!=]=""")
 
 
@@ -50,6 +51,9 @@ def typed_numbers(text: str) -> list[str]:
 
 def test_the_rule_finds_typed_results_and_lets_settings_and_code_through():
     assert typed_numbers("PLM reaches J 0.68 on DAVIS") == ["0.68"]
+    assert typed_numbers("PLM reaches J 0.68.") == ["0.68"]  # at the end of a sentence
+    assert typed_numbers("the update costs -0.05 of J") == ["0.05"]
+    assert typed_numbers("68 percent, 2 h, 40ms, 3x faster") == ["68 percent", "2 h", "40ms", "3x"]
     assert typed_numbers("it took about 2.5 hours") == ["2.5", "2.5 hours"]
     assert typed_numbers("flow keeps 60% of the object") == ["60%"]
     assert typed_numbers("takes 11 minutes on 2 cores") == ["11 minutes"]

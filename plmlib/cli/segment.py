@@ -7,7 +7,6 @@ from pathlib import Path
 
 from plmlib.cli import add_threads_option
 from plmlib.core.methods import DEFAULT_METHOD, METHODS, PLM_METHODS
-from plmlib.infer.run import segment_file
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +36,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from plmlib.infer.run import segment_file  # lazy: it imports torch; --help and the baselines' options do not
+
     timing = segment_file(args.video, args.mask, args.out, method=args.method, force=args.force,
                           overlay=not args.no_overlay, fps=args.fps, checkpoint=args.checkpoint, device=args.device,
                           finetune=not args.no_finetune, finetune_iterations=args.finetune_iterations,

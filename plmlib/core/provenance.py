@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import platform
 import subprocess
@@ -89,6 +90,20 @@ def refuse_other_settings(earlier: dict | None, now: dict, where: str | os.PathL
         raise ValueError(f"{where}: its results were made with other settings "
                          f"({'; '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in changed.items())}): "
                          "use another --out")
+
+
+def check_settings(record: str | os.PathLike, settings: dict) -> None:
+    """Refuse ``settings`` when ``record`` (the ``settings.yaml`` of an earlier run into the same folder) holds other
+    ones (:func:`refuse_other_settings`); write it, atomically, when there is none yet. A folder from before its run
+    wrote a record is taken as made with these settings (our choice: its outputs say nothing of theirs)."""
+    record = Path(record)
+    settings = json.loads(json.dumps(settings))  # tuples as lists, as YAML reads them back
+    if record.is_file():
+        refuse_other_settings(yaml.safe_load(record.read_text()), settings, record)
+        return
+    record.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(record) as tmp:
+        tmp.write_text(yaml.safe_dump(settings, sort_keys=True))
 
 
 def _flat(settings: dict, prefix: str = "") -> dict:

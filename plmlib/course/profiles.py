@@ -47,7 +47,7 @@ class Budgets:
     A notebook reads its budget from here (``settings.budgets.ablation_frames``), never from a table of its own.
 
       finetune_iterations       PLM's first-frame fine-tuning steps with the shipped network (notebooks 05, 10;
-                                None: the shipped network's own budget, :func:`plmlib.model.release`)
+                                None: the shipped network's own budget, :data:`plmlib.model.release.RELEASE_FINETUNE`)
       fresh_finetune_iterations fine-tuning steps of a network that learns the object from one frame only (a fresh
                                 ``small`` network in 05 under smoke; the pre-trained-only network of 04)
       finetune_pool             pairs in the fine-tuning feature pool of those runs (cache.pool_size)
@@ -90,7 +90,7 @@ class Budgets:
 class Profile:
     """What a profile changes: its data, and the budgets of its notebooks (:class:`Budgets`).
 
-    The names are the training profiles' (``plmlib.train.PROFILE_NAMES``): ``plm train pretrain --profile classroom``
+    The names are the training profiles' (``plmlib.train.config.PROFILE_NAMES``): ``plm train pretrain --profile classroom``
     is the pre-training that the classroom profile's notebooks stand on (04 runs a short one of its own)."""
 
     name: str
@@ -149,7 +149,7 @@ def measured_run_times(notebook: str, path: str | os.PathLike = RUN_TIMES) -> di
     if not path.is_file():
         return {}
     table = pd.read_csv(path)
-    rows = table[table.notebook.str.startswith(notebook)].set_index("profile")
+    rows = table[table.notebook.str.startswith(f"{notebook}_")].set_index("profile")  # "04" -> 04_*.ipynb
     return {profile: (float(rows.at[profile, "seconds"]), int(rows.at[profile, "cpus"]))
             for profile in PROFILES if profile in rows.index}
 

@@ -18,7 +18,7 @@ plm_no_decoder     plm        plm_no_decoder        no object decoder: FC3's log
 A variant's structure is the difference between its preset and ``plm`` in ``plmlib.model.PRESETS``, applied to a
 ``base`` preset: ``base="small"`` gives the CPU-sized versions of every variant (notebook 06), ``base="plm"`` the
 paper-sized ones. Each video is segmented from its first-frame mask by ``plmlib.core.methods.create_segmenter``; with
-``finetune`` on, the network is fine-tuned on the first frame (``plmlib.train.finetune``, inside the segmenter) once
+``finetune`` on, the network is fine-tuned on the first frame (``plmlib.train.finetune_on_frame``, through ``plmlib.infer.network.NetworkBuilder``) once
 per structure and video, and the fine-tuned network is reused by every variant of that structure (PLM, PLM_U and
 PLM_P differ only at inference).
 

@@ -34,11 +34,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
-
 from plmlib.core.config import parse_assignment
 from plmlib.core.methods import METHODS, check_options, create_segmenter
-from plmlib.core.provenance import refuse_other_settings, save_config
+from plmlib.core.provenance import check_settings, save_config
 from plmlib.core.segmenter import segment_video
 from plmlib.experiments.runner import finetune_once, mark_done, open_sequences, unfinished
 from plmlib.io import atomic_write
@@ -138,7 +136,7 @@ def run_protocol(protocol: str, dataset: str, methods: list[str], out: str | Pat
     recorded = {key: _recorded(value) for key, value in sorted(options.items())}
     settings = {"options": recorded, "jump": JUMP if protocol == "jumpcut" else None}
     for method in methods:
-        _check_settings(progress_dir / method, settings)
+        check_settings(progress_dir / method / "settings.yaml", settings)
 
     def done(name: str, method: str) -> bool:  # its rows on the sequence: the "done" mark
         return (progress_dir / method / f"{name}.csv").exists()
@@ -190,17 +188,6 @@ def _recorded(value):
     if isinstance(value, (int, float, str, bool, type(None))):
         return value
     return repr(value)
-
-
-def _check_settings(folder: Path, settings: dict) -> None:
-    """Resumption reads ``folder``'s rows back only if they were made with ``settings`` (written on first use)."""
-    path = folder / "settings.yaml"
-    if path.is_file():
-        refuse_other_settings(yaml.safe_load(path.read_text()), settings, path)
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path) as tmp:
-        tmp.write_text(yaml.safe_dump(settings, sort_keys=True))
 
 
 def _columns(protocol: str) -> list[str]:

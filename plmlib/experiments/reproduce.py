@@ -23,11 +23,9 @@ from collections.abc import Callable
 from dataclasses import is_dataclass
 from pathlib import Path
 
-import yaml
-
 from plmlib.core.config import apply_overrides, to_dict
 from plmlib.core.methods import PAPER_PLM_METHODS, create_segmenter
-from plmlib.core.provenance import refuse_other_settings, save_config
+from plmlib.core.provenance import check_settings, save_config
 from plmlib.data.roots import dataset_root
 from plmlib.experiments.runner import finetune_once, mark_done, open_sequences, unfinished
 from plmlib.io import atomic_write, check_writable_folder, file_digest
@@ -79,19 +77,6 @@ def segment_davis(davis_root: str | Path, out: str | Path, variants=VARIANTS, ch
             timing["finetune_seconds"] = round(timing["finetune_seconds"] + finetune_seconds, 3)
             mark_done(timing_file(sequence.name, variant), json.dumps(timing, indent=2))  # now with the shared seconds
     return [json.loads(timing_file(name, variant).read_text()) for name in names for variant in variants]
-
-
-def check_settings(record: Path, settings: dict) -> None:
-    """Refuse ``settings`` when ``record`` (a ``settings.yaml`` of an earlier run into the same folder) holds other
-    ones (plmlib.core.provenance.refuse_other_settings); write it when there is none yet. A folder from before
-    this record existed is taken as made with these settings (our choice: its masks say nothing of theirs)."""
-    settings = json.loads(json.dumps(settings))  # tuples as lists, as YAML reads them back
-    if record.is_file():
-        refuse_other_settings(yaml.safe_load(record.read_text()), settings, record)
-        return
-    record.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(record) as tmp:
-        tmp.write_text(yaml.safe_dump(settings, sort_keys=False))
 
 
 def variant_settings(variant: str, finetune_options: dict | None = None, candidates=None,

@@ -46,7 +46,8 @@ def open_dataset(name: str, root: str | Path | None = None):
 
 def open_sequences(dataset: str, root: str | Path | None, sequences: list[str] | None, what: str):
     """The dataset (``open_dataset``) and the names of the sequences to run: ``sequences`` in their order, or all.
-    Checked before any work: unknown names are refused by name (``not <what>: [...]``), and so is an empty list."""
+    Checked before any work: unknown names are refused by name (``not <what>: [...]``); ``sequences`` None or empty: all of the dataset's (a
+    dataset without any is refused)."""
     data = open_dataset(dataset, root)
     names = list(sequences or data.names)
     unknown = sorted(set(names) - set(data.names))

@@ -69,7 +69,7 @@ def segment_sequence(
 
     ``out_dir`` is one complete run or nothing: everything (masks, overlay, ``timing.json``, ``config.yaml`` with
     ``config`` when given) is written into a temporary folder beside it, which replaces ``out_dir`` whole only when
-    the run has finished (``plmlib.core.files_folder``); an interrupted run leaves ``out_dir`` as it was, and the
+    the run has finished (``plmlib.core.files.atomic_folder``); an interrupted run leaves ``out_dir`` as it was, and the
     temporary folder is created first, so an unwritable place fails before any work.
     Masks are streamed to disk as they are produced, so memory does not grow with the video's length.
     Returns a timing summary (also written to ``out_dir/timing.json``): ``seconds`` (all), ``seconds_per_frame``

@@ -6,7 +6,7 @@ A mask in plmlib is an ``H x W`` uint8 array of object ids: 0 is background, 1..
 - ``P`` (palette, as DAVIS 2017 writes): the palette indices are the ids.
 - ``1`` (bilevel): 0 and 1.
 - ``L``, ``LA``, ``I`` (grey; ``LA``: channel 0, as in DAVIS 2016 ``bear/00077.png``): if every value is
-  below ``ID_LIMIT`` (128) the values are ids (0/1 masks, or 0..K label maps); otherwise the mask is an
+  below ``plmlib.core.masks.ID_LIMIT`` (128) the values are ids (0/1 masks, or 0..K label maps); otherwise the mask is an
   intensity mask, binarised as ``value >= 128`` (half intensity: anti-aliased 0..255 edges, as in
   SegTrack v2, go to the nearer side; 0/255 masks such as DAVIS 2016 give exactly ``mask > 0``).
 - ``RGBA``/``LA`` with transparency (our rule): when the colour is the same everywhere, the alpha channel is the

@@ -65,7 +65,7 @@ def cache_dir() -> Path:
 
 
 def atomic_torch_save(obj: object, path: str | Path) -> Path:
-    """torch.save through ``plmlib.core.files_write`` (durable): readers never see a partial file."""
+    """torch.save through ``plmlib.core.files.atomic_write`` (durable): readers never see a partial file."""
     path = Path(path)
     with atomic_write(path, durable=True) as tmp, open(tmp, "wb") as f:
         torch.save(obj, f)

@@ -60,9 +60,9 @@ def boundary_picture(gt: np.ndarray, pred: np.ndarray) -> np.ndarray:
     picture[gt_band] = (225, 225, 225)
     thick = np.ones((3, 3), np.uint8)
     for pixels, colour in (
-        (gt_b & ~pred_band, (50, 90, 220)),
-        (pred_b & gt_band, (60, 170, 60)),
-        (pred_b & ~gt_band, (220, 50, 50)),
+        (gt_b & ~pred_band, ERROR_COLOURS["missed"]),
+        (pred_b & gt_band, ERROR_COLOURS["true_positive"]),
+        (pred_b & ~gt_band, ERROR_COLOURS["false_positive"]),
     ):
         picture[cv2.dilate(pixels.astype(np.uint8), thick) > 0] = colour
     return picture

@@ -7,7 +7,8 @@ from matplotlib.patches import Patch
 import numpy as np
 import torch
 
-from plmlib.io import ERROR_COLOURS, ERROR_LABELS, error_overlay
+from plmlib.io import error_overlay
+from plmlib.viz.metrics import error_legend_handles
 
 
 def _image(tensor: torch.Tensor) -> np.ndarray:
@@ -63,8 +64,7 @@ def stages_figure(trace: dict, query: torch.Tensor, query_mask: torch.Tensor, se
         crop = (_image(search[0]) * 255).round().astype(np.uint8)
         axes[1, -1].imshow(error_overlay(crop, (probability >= level).astype(np.uint8), np.asarray(truth) > 0, 0.55))
         axes[1, -1].set_title(f"P >= {level:g} vs truth", fontsize=9)
-        handles = [Patch(color=np.asarray(ERROR_COLOURS[k]) / 255, label=ERROR_LABELS[k]) for k in ERROR_COLOURS]
-        axes[1, -1].legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.05),
+        axes[1, -1].legend(handles=error_legend_handles(), fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.05),
                            frameon=False)
     else:
         axes[1, -1].axis("off")

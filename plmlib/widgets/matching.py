@@ -1,14 +1,14 @@
 """The teaching extra: click a pixel, see the network's matching response of that region against the first frame.
 
-"Pixel-level matching" made visible: the query is the object cut from the first frame (slides: query input; in a
-session, the frame the last propagation started from: the first frame, unless a correction moved it); the
+"Pixel-level matching" made visible: the query is the object cut from the first frame (slides: query input; after a
+PLM propagation, the frame it started from, where its network's query was set); the
 clicked pixel becomes the centre of one candidate window (slides (a, b)) of the query window's size; the network
 matches the two (slides (c, d, e)) and answers a foreground probability for every pixel of the window. Clicking on
 the object gives a bright response where it is; clicking on background, a dark one.
 
 Which network (our choice): the last propagation's fine-tuned PLM network when the session ran a PLM method
-(``plmlib.core.methods.PLM_METHODS``), otherwise a fresh ``small`` model (VGG encoder weights only, untrained matching
-layers: its answer is not meaningful until trained, which the figure says), or any PLMNet / checkpoint given.
+(``plmlib.core.methods.PLM_METHODS``), otherwise the shipped pre-trained network (``plmlib.model.pretrained``, not
+fine-tuned on this video), or any PLMNet given as ``net``.
 """
 
 from __future__ import annotations
@@ -69,11 +69,11 @@ class MatchingProbe:
         """The probe of a :class:`PropagationSession`: its fine-tuned PLM network if it ran one, else the shipped
         pre-trained network (plmlib.model.pretrained)."""
         segmenter = session.segmenter
-        start = session.last_run.get("start", 0) if segmenter is not None else 0
+        matchers = getattr(segmenter, "matchers", None)
+        start = session.last_run.get("start", 0) if matchers else 0  # a PLM network's query is its start frame
         first = session.mask(start)
         if first is None or not first.any():
             raise ValueError(f"frame {start} has no mask: draw the object first, then probe")
-        matchers = getattr(segmenter, "matchers", None)
         if matchers:
             return cls(session.frame(start), first == segmenter.ids[0], matcher=matchers[0])
         return cls(session.frame(start), first)
