@@ -64,13 +64,16 @@ def has_main_block(tree: ast.AST) -> bool:
     return False
 
 
+def modules_outside_cli(package: Path = PACKAGE) -> list[tuple[Path, str]]:
+    """(file, module name) of every module of ``package`` outside plmlib/cli, in file order."""
+    named = [(path, module_name(path, package)) for path in sorted(package.rglob("*.py"))]
+    return [(path, name) for path, name in named if not (name == CLI or name.startswith(CLI + "."))]
+
+
 def violations(package: Path = PACKAGE) -> list[str]:
     """One line per module outside plmlib/cli that imports argparse or plmlib.cli, or has a ``__main__`` block."""
     found = []
-    for path in sorted(package.rglob("*.py")):
-        name = module_name(path, package)
-        if name == CLI or name.startswith(CLI + "."):
-            continue
+    for path, name in modules_outside_cli(package):
         tree = ast.parse(path.read_text(), str(path))
         imports = imported_modules(tree, name, path.name == "__init__.py")
         if any(m == "argparse" or m.startswith("argparse.") for m in imports):
@@ -291,10 +294,7 @@ def unexplained_imports(path: Path) -> list[int]:
 def function_import_violations(package: Path = PACKAGE) -> list[str]:
     """One line per module outside plmlib/cli with an unexplained import inside a function."""
     found = []
-    for path in sorted(package.rglob("*.py")):
-        name = module_name(path, package)
-        if name == CLI or name.startswith(CLI + "."):
-            continue
+    for path, name in modules_outside_cli(package):
         lines = unexplained_imports(path)
         if lines:
             found.append(f"{name}: imports inside functions at lines {lines} without a '# lazy: <reason>' comment: "
